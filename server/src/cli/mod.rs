@@ -1,0 +1,115 @@
+//! The command line: `server`, `check`, `rules`, `explain`. Parses arguments and dispatches.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub mod check;
+mod explain;
+
+#[derive(Parser, Debug)]
+#[command(name = "heap-audit", version, about = "Finds avoidable heap allocations in Rust, TypeScript/JavaScript and Python")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Hint,
+    Info,
+    Warning,
+    Error,
+    Never,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Apply safe fixes.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff: also apply unsafe fixes.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Show the fixes as a unified diff instead of writing them.
+    #[arg(long)]
+    pub diff: bool,
+    /// Read the source from stdin, as if it were this file.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Exit 1 when any finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Use this configuration file instead of discovering `heap-audit.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Allocation profiles (DHAT JSON, V8 .heapprofile, heap-audit Python JSON) to rank by.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub profile: Vec<PathBuf>,
+    /// Hide the summary line and progress.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the language server over stdio.
+    Server {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
+    /// Check files and folders; optionally fix them.
+    Check(CheckArgs),
+    /// List every rule: id, languages, default severity, fix.
+    Rules {
+        /// `markdown` prints the README's rule table.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's section of the reference guide.
+    Explain {
+        /// A rule id, e.g. `rust/format-literal`.
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Server { stdio: _ } => crate::lsp::run(),
+        Command::Check(args) => check::run(args),
+        Command::Rules { format } => explain::rules(format),
+        Command::Explain { rule } => explain::explain(&rule),
+    }
+}

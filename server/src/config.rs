@@ -1,0 +1,395 @@
+//! Configuration: `heap-audit.toml`, LSP settings (JSON) and their resolution into engine
+//! [`Settings`]. Errors name the file, line and column.
+//!
+//! ```toml
+//! exclude = ["vendor/**", "*.min.js"]
+//! [rules]
+//! "rust/format-literal" = "off"     # off | hint | info | warning | error
+//! "py/*" = "hint"                   # a whole language
+//! [python]
+//! target-version = "3.10"           # else `requires-python` from the nearest pyproject.toml
+//! [rust]
+//! owned-param-public = false
+//! [profile]
+//! paths = ["dhat-heap.json", "*.heapprofile"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::engine::{Level, Settings};
+use crate::language::Family;
+use crate::rules::registry;
+
+pub const FILE_NAME: &str = "heap-audit.toml";
+
+/// A configuration error, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, or `None` for settings sent by an editor.
+    pub path: Option<PathBuf>,
+    /// 1-based line and column, when known.
+    pub line: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.path, self.line) {
+            (Some(p), Some((l, c))) => write!(f, "{}:{l}:{c}: {}", p.display(), self.message),
+            (Some(p), None) => write!(f, "{}: {}", p.display(), self.message),
+            (None, Some((l, c))) => write!(f, "settings:{l}:{c}: {}", self.message),
+            (None, None) => write!(f, "settings: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    #[serde(default)]
+    python: Option<RawPython>,
+    #[serde(default)]
+    rust: Option<RawRust>,
+    #[serde(default)]
+    profile: Option<RawProfile>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPython {
+    #[serde(default, alias = "targetVersion")]
+    target_version: Option<String>,
+    #[serde(default, alias = "globalInLoopThreshold")]
+    global_in_loop_threshold: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRust {
+    #[serde(default, alias = "ownedParamPublic")]
+    owned_param_public: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    #[serde(default)]
+    paths: Vec<String>,
+}
+
+/// LSP settings: the same keys as the file, in JSON, plus editor-only ones.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawLspSettings {
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, String>,
+    #[serde(default)]
+    python: Option<RawPython>,
+    #[serde(default)]
+    rust: Option<RawRust>,
+    #[serde(default)]
+    profile: Option<RawProfile>,
+    #[serde(default, alias = "unsafe-fixes")]
+    unsafe_fixes: Option<bool>,
+}
+
+/// A rule selector from configuration: an exact id, `family/*`, or `*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleLevel {
+    pub pattern: String,
+    pub level: Level,
+}
+
+/// One layer of configuration (a file, or editor settings). Layers merge; later wins.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub rules: Vec<RuleLevel>,
+    pub exclude: Vec<String>,
+    pub python_target: Option<(u32, u32)>,
+    pub global_in_loop_threshold: Option<u32>,
+    pub owned_param_public: Option<bool>,
+    pub profile_paths: Vec<String>,
+    /// Editor setting: fix-all also applies unsafe fixes.
+    pub unsafe_fixes: Option<bool>,
+    /// Where this layer came from, for messages.
+    pub source: Option<PathBuf>,
+}
+
+fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let before = &text[..byte.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn validate_pattern(pattern: &str) -> Result<(), String> {
+    if pattern == "*" {
+        return Ok(());
+    }
+    if let Some(prefix) = pattern.strip_suffix("/*") {
+        if Family::ALL.iter().any(|f| f.prefix() == prefix) {
+            return Ok(());
+        }
+        return Err(format!("unknown language `{prefix}` in `{pattern}` (expected rust/*, js/* or py/*)"));
+    }
+    if registry().get(pattern).is_some() {
+        Ok(())
+    } else {
+        let hint = registry()
+            .rules()
+            .iter()
+            .map(|r| r.meta.id)
+            .find(|id| id.ends_with(pattern.rsplit('/').next().unwrap_or(pattern)))
+            .map(|id| format!("; did you mean `{id}`?"))
+            .unwrap_or_default();
+        Err(format!("unknown rule `{pattern}`{hint} (`heap-audit rules` lists them)"))
+    }
+}
+
+fn parse_level(value: &str) -> Result<Level, String> {
+    Level::parse(value).ok_or_else(|| format!("invalid severity `{value}` (expected off, hint, info, warning or error)"))
+}
+
+/// Parses `3.10`, `>=3.9`, `>=3.8,<4`, `~=3.11` into `(major, minor)`: the lowest version meant.
+pub fn parse_python_version(spec: &str) -> Option<(u32, u32)> {
+    let lowest = spec
+        .split(',')
+        .map(str::trim)
+        .find(|p| !p.starts_with('<') && !p.starts_with("!="))
+        .unwrap_or(spec.trim());
+    let digits = lowest.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let mut parts = digits.split('.');
+    let major = parts.next()?.trim().parse().ok()?;
+    let minor = parts.next().map_or(Some(0), |m| m.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok())?;
+    Some((major, minor))
+}
+
+impl Config {
+    /// Parses a `heap-audit.toml`'s text. `path` is used in errors.
+    pub fn from_toml(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let err = |span: Option<std::ops::Range<usize>>, message: String| ConfigError {
+            path: Some(path.to_owned()),
+            line: span.map(|s| line_col(text, s.start)),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_owned()))?;
+        let mut rules = Vec::with_capacity(raw.rules.len());
+        for (k, v) in &raw.rules {
+            validate_pattern(k.get_ref()).map_err(|m| err(Some(k.span()), m))?;
+            let level = parse_level(v.get_ref()).map_err(|m| err(Some(v.span()), m))?;
+            rules.push(RuleLevel { pattern: k.get_ref().clone(), level });
+        }
+        let python_target = match raw.python.as_ref().and_then(|p| p.target_version.as_deref()) {
+            Some(v) => Some(parse_python_version(v).ok_or_else(|| {
+                let at = text.find("target-version").map(|s| s..s + 1);
+                err(at, format!("invalid python target-version `{v}` (expected e.g. \"3.11\")"))
+            })?),
+            None => None,
+        };
+        for glob in &raw.exclude {
+            globset::Glob::new(glob).map_err(|e| {
+                let at = text.find(glob.as_str()).map(|s| s..s + 1);
+                err(at, format!("invalid exclude glob `{glob}`: {}", e.kind()))
+            })?;
+        }
+        Ok(Config {
+            rules,
+            exclude: raw.exclude,
+            python_target,
+            global_in_loop_threshold: raw.python.as_ref().and_then(|p| p.global_in_loop_threshold),
+            owned_param_public: raw.rust.as_ref().and_then(|r| r.owned_param_public),
+            profile_paths: raw.profile.map(|p| p.paths).unwrap_or_default(),
+            unsafe_fixes: None,
+            source: Some(path.to_owned()),
+        })
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: Some(path.to_owned()),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Self::from_toml(path, &text)
+    }
+
+    /// Parses editor settings. Accepts the settings object itself or one wrapped in a
+    /// `"heap-audit"` (or `"heapAudit"`) key, as VS Code, Zed and Helix send them. `null` is empty.
+    pub fn from_json(value: &serde_json::Value) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError { path: None, line: None, message };
+        let inner = value
+            .get("heap-audit")
+            .or_else(|| value.get("heapAudit"))
+            .or_else(|| value.get("heap_audit"))
+            .unwrap_or(value);
+        if inner.is_null() {
+            return Ok(Config::default());
+        }
+        let raw: RawLspSettings = serde_json::from_value(inner.clone()).map_err(|e| err(e.to_string()))?;
+        let mut rules = Vec::with_capacity(raw.rules.len());
+        for (k, v) in &raw.rules {
+            validate_pattern(k).map_err(|m| err(format!("rules: {m}")))?;
+            rules.push(RuleLevel { pattern: k.clone(), level: parse_level(v).map_err(|m| err(format!("rules.{k}: {m}")))? });
+        }
+        let python_target = match raw.python.as_ref().and_then(|p| p.target_version.as_deref()) {
+            Some(v) => Some(parse_python_version(v).ok_or_else(|| err(format!("invalid python targetVersion `{v}`")))?),
+            None => None,
+        };
+        Ok(Config {
+            rules,
+            exclude: raw.exclude,
+            python_target,
+            global_in_loop_threshold: raw.python.as_ref().and_then(|p| p.global_in_loop_threshold),
+            owned_param_public: raw.rust.as_ref().and_then(|r| r.owned_param_public),
+            profile_paths: raw.profile.map(|p| p.paths).unwrap_or_default(),
+            unsafe_fixes: raw.unsafe_fixes,
+            source: None,
+        })
+    }
+
+    /// `self` overlaid by `over` (editor settings over the file).
+    pub fn merged(&self, over: &Config) -> Config {
+        let mut rules = self.rules.clone();
+        rules.extend(over.rules.iter().cloned());
+        let mut exclude = self.exclude.clone();
+        exclude.extend(over.exclude.iter().cloned());
+        let mut profile_paths = self.profile_paths.clone();
+        profile_paths.extend(over.profile_paths.iter().cloned());
+        Config {
+            rules,
+            exclude,
+            python_target: over.python_target.or(self.python_target),
+            global_in_loop_threshold: over.global_in_loop_threshold.or(self.global_in_loop_threshold),
+            owned_param_public: over.owned_param_public.or(self.owned_param_public),
+            profile_paths,
+            unsafe_fixes: over.unsafe_fixes.or(self.unsafe_fixes),
+            source: over.source.clone().or_else(|| self.source.clone()),
+        }
+    }
+
+    /// Resolves into engine settings. For each rule the most specific selector wins (exact id
+    /// over `family/*` over `*`); among equals, the later one.
+    pub fn to_settings(&self) -> Settings {
+        let mut settings = Settings::default();
+        let reg = registry();
+        for (idx, rule) in reg.rules().iter().enumerate() {
+            let mut best: Option<(u8, Level)> = None;
+            for rl in &self.rules {
+                let rank = if rl.pattern == rule.meta.id {
+                    3
+                } else if rl.pattern.strip_suffix("/*").is_some_and(|p| rule.meta.family.is_some_and(|f| f.prefix() == p)) {
+                    2
+                } else if rl.pattern == "*" {
+                    1
+                } else {
+                    continue;
+                };
+                if best.is_none_or(|(r, _)| rank >= r) {
+                    best = Some((rank, rl.level));
+                }
+            }
+            if let Some((_, level)) = best {
+                settings.set_level(idx as u16, level);
+            }
+        }
+        if let Some(t) = self.python_target {
+            settings.python_target = t;
+        }
+        if let Some(t) = self.global_in_loop_threshold {
+            settings.global_in_loop_threshold = t;
+        }
+        if let Some(p) = self.owned_param_public {
+            settings.owned_param_public = p;
+        }
+        settings
+    }
+
+    /// The `exclude` globs compiled (invalid ones were rejected at parse time).
+    pub fn exclude_set(&self) -> globset::GlobSet {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &self.exclude {
+            if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(false).build() {
+                b.add(glob);
+            }
+        }
+        b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+    }
+}
+
+/// The nearest `heap-audit.toml` in `dir` or its ancestors.
+pub fn find_config_file(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+}
+
+/// The Python target from the nearest `pyproject.toml`'s `requires-python`, if any.
+pub fn python_target_from_pyproject(dir: &Path) -> Option<(u32, u32)> {
+    let path = dir.ancestors().map(|d| d.join("pyproject.toml")).find(|p| p.is_file())?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: toml::Table = toml::from_str(&text).ok()?;
+    let spec = value.get("project")?.get("requires-python")?.as_str()?;
+    parse_python_version(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_resolves() {
+        let text = "exclude = [\"vendor/**\"]\n[rules]\n\"py/*\" = \"hint\"\n\"py/pow-half\" = \"off\"\n\"*\" = \"error\"\n[python]\ntarget-version = \"3.9\"\n";
+        let cfg = Config::from_toml(Path::new("heap-audit.toml"), text).unwrap();
+        let s = cfg.to_settings();
+        let reg = registry();
+        assert_eq!(s.level(reg.index_of("py/pow-half").unwrap()), Some(Level::Off));
+        assert_eq!(
+            s.level(reg.index_of("rust/format-literal").unwrap()),
+            Some(Level::On(crate::engine::Severity::Error))
+        );
+        assert_eq!(s.python_target, (3, 9));
+        assert!(cfg.exclude_set().is_match("vendor/a/b.rs"));
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = Config::from_toml(Path::new("x/heap-audit.toml"), "[rules]\n\"rust/nope\" = \"off\"\n").unwrap_err();
+        assert_eq!(e.line, Some((2, 1)));
+        assert!(e.to_string().starts_with("x/heap-audit.toml:2:1: unknown rule `rust/nope`"), "{e}");
+        let e = Config::from_toml(Path::new("c.toml"), "[rules]\n\"py/pow-half\" = \"loud\"\n").unwrap_err();
+        assert!(e.to_string().contains("c.toml:2:") && e.message.contains("invalid severity `loud`"), "{e}");
+        let e = Config::from_toml(Path::new("c.toml"), "[rules\n").unwrap_err();
+        assert_eq!(e.line.map(|l| l.0), Some(1));
+        let e = Config::from_toml(Path::new("c.toml"), "colour = 1\n").unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn json_settings_in_any_wrapper() {
+        let v = serde_json::json!({"heap-audit": {"rules": {"js/*": "off"}, "unsafeFixes": true}});
+        let cfg = Config::from_json(&v).unwrap();
+        assert_eq!(cfg.unsafe_fixes, Some(true));
+        assert!(!cfg.to_settings().is_enabled(registry().index_of("js/delete-property").unwrap()));
+        assert!(Config::from_json(&serde_json::json!({"rules": {"js/x": "off"}})).is_err());
+        assert_eq!(Config::from_json(&serde_json::Value::Null).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn python_versions() {
+        assert_eq!(parse_python_version(">=3.8,<4"), Some((3, 8)));
+        assert_eq!(parse_python_version("~=3.11"), Some((3, 11)));
+        assert_eq!(parse_python_version("3"), Some((3, 0)));
+        assert_eq!(parse_python_version("abc"), None);
+    }
+}

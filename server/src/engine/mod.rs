@@ -1,0 +1,287 @@
+//! The audit engine: one walk per tree, dispatching nodes to the rules that want their kind.
+//!
+//! Input: a language, the text and its tree, and resolved [`Settings`]. Output: [`Finding`]s in
+//! byte ranges. No LSP types, no files, no terminals.
+
+use std::any::{Any, TypeId};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+use tree_sitter::{Node, Tree};
+
+use crate::language::{Family, Lang};
+use crate::rules::{registry, DefaultSeverity, Rule};
+
+pub mod fix;
+pub(crate) mod loops;
+mod settings;
+pub mod suppress;
+mod types;
+
+pub use fix::{apply_edits, apply_fixes, fix_until_stable, select_fixes, FixMode};
+pub use settings::Settings;
+pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
+
+use loops::LoopKinds;
+
+fn loop_kinds(lang: Lang) -> &'static LoopKinds {
+    static KINDS: [OnceLock<LoopKinds>; 5] = [const { OnceLock::new() }; 5];
+    KINDS[lang.index()].get_or_init(|| LoopKinds::for_lang(lang))
+}
+
+/// An ancestor on the walk's stack.
+#[derive(Clone, Copy)]
+pub struct Frame<'t> {
+    pub node: Node<'t>,
+    pub loop_depth: u32,
+    is_callback: bool,
+}
+
+/// What a rule's check sees: the source, where the node sits, and a place to report.
+pub struct Ctx<'a, 't> {
+    src: &'a str,
+    lang: Lang,
+    root: Node<'t>,
+    settings: &'a Settings,
+    /// Ancestors of the current node, outermost first; the last is the current node.
+    stack: &'a [Frame<'t>],
+    rule: u16,
+    findings: &'a mut Vec<Finding>,
+    memo: &'a RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+}
+
+impl<'a, 't> Ctx<'a, 't> {
+    pub fn src(&self) -> &'a str {
+        self.src
+    }
+
+    /// The text of a node (empty if its range is not on char boundaries, which tree-sitter does
+    /// not produce for valid UTF-8).
+    pub fn text(&self, node: Node) -> &'a str {
+        self.src.get(node.byte_range()).unwrap_or("")
+    }
+
+    pub fn slice(&self, range: Range<usize>) -> &'a str {
+        self.src.get(range).unwrap_or("")
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn family(&self) -> Family {
+        self.lang.family()
+    }
+
+    pub fn settings(&self) -> &'a Settings {
+        self.settings
+    }
+
+    pub fn root(&self) -> Node<'t> {
+        self.root
+    }
+
+    /// Loop depth of the current node.
+    pub fn loop_depth(&self) -> u32 {
+        self.stack.last().map_or(0, |f| f.loop_depth)
+    }
+
+    pub fn parent(&self) -> Option<Node<'t>> {
+        self.stack.len().checked_sub(2).map(|i| self.stack[i].node)
+    }
+
+    /// Ancestors from the parent outwards, with their loop depths.
+    pub fn ancestors(&self) -> impl Iterator<Item = &Frame<'t>> + '_ {
+        self.stack[..self.stack.len().saturating_sub(1)].iter().rev()
+    }
+
+    /// Whether `kind` is a loop (or comprehension) kind in this language.
+    pub fn is_loop(&self, node: Node) -> bool {
+        loop_kinds(self.lang).is_loop(node.kind_id())
+    }
+
+    /// Whether `node` is a function, method, class or closure: a boundary for "same scope".
+    pub fn is_function(&self, node: Node) -> bool {
+        loop_kinds(self.lang).is_function(node.kind_id())
+    }
+
+    /// The innermost enclosing loop of the current node that still counts towards its depth,
+    /// i.e. not beyond a function boundary.
+    pub fn enclosing_loop(&self) -> Option<Node<'t>> {
+        let kinds = loop_kinds(self.lang);
+        for f in self.ancestors() {
+            if kinds.is_loop(f.node.kind_id()) || f.is_callback {
+                return Some(f.node);
+            }
+            if kinds.is_function(f.node.kind_id()) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The innermost enclosing function-like node (fn, method, closure, class), if any.
+    pub fn enclosing_function(&self) -> Option<Node<'t>> {
+        let kinds = loop_kinds(self.lang);
+        self.ancestors().map(|f| f.node).find(|n| kinds.is_function(n.kind_id()))
+    }
+
+    /// Reports a finding for the running rule at the current node's loop depth. The returned
+    /// finding can be given a fix or a lower default severity.
+    pub fn report(&mut self, range: Range<usize>, message: impl Into<Cow<'static, str>>) -> &mut Finding {
+        let depth = self.loop_depth();
+        self.report_at_depth(range, message, depth)
+    }
+
+    pub fn report_at_depth(
+        &mut self,
+        range: Range<usize>,
+        message: impl Into<Cow<'static, str>>,
+        loop_depth: u32,
+    ) -> &mut Finding {
+        let rule = registry().rule(self.rule);
+        let severity = default_severity(rule, loop_depth);
+        self.findings.push(Finding { rule: self.rule, range, message: message.into(), severity, loop_depth, fix: None });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// Computes a per-file value once per analysis and shares it among rules (e.g. the
+    /// signatures of the file's functions). Keyed by type.
+    pub fn memo<T: Any>(&self, compute: impl FnOnce(Node<'t>, &'a str) -> T) -> Rc<T> {
+        let key = TypeId::of::<T>();
+        if let Some((_, v)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
+            return v.clone().downcast::<T>().expect("memo type matches its key");
+        }
+        let value = Rc::new(compute(self.root, self.src));
+        self.memo.borrow_mut().push((key, value.clone() as Rc<dyn Any>));
+        value
+    }
+}
+
+/// The severity a rule gets without configuration.
+pub fn default_severity(rule: &Rule, loop_depth: u32) -> Severity {
+    match rule.meta.default {
+        DefaultSeverity::Fixed(s) => s,
+        DefaultSeverity::ByLoopDepth if loop_depth > 0 => Severity::Warning,
+        DefaultSeverity::ByLoopDepth => Severity::Info,
+    }
+}
+
+/// Runs every enabled rule of `lang`'s family over the whole tree, applies suppressions and
+/// configured levels, drops findings in or overlapping syntax errors, and returns the findings
+/// sorted by position.
+pub fn analyze(lang: Lang, src: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut errors: Vec<Range<usize>> = Vec::new();
+    walk(lang, src, tree.root_node(), settings, &mut findings, &mut errors);
+    finish(lang, src, tree, settings, findings, &errors)
+}
+
+/// Parses and analyses a string in one go (the CLI path and tests).
+pub fn analyze_str(lang: Lang, src: &str, settings: &Settings) -> Option<Vec<Finding>> {
+    let tree = crate::document::parse_str(lang, src, crate::document::DEFAULT_PARSE_BUDGET)?;
+    Some(analyze(lang, src, &tree, settings))
+}
+
+/// Walks the subtree at `root`, dispatching to rules, collecting raw findings and the ranges of
+/// ERROR and MISSING nodes (rules do not descend into ERROR nodes).
+fn walk<'t>(
+    lang: Lang,
+    src: &str,
+    root: Node<'t>,
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+    errors: &mut Vec<Range<usize>>,
+) {
+    let reg = registry();
+    let kinds = loop_kinds(lang);
+    let memo = RefCell::new(Vec::new());
+    let bytes = src.as_bytes();
+    let mut stack: Vec<Frame<'t>> = Vec::with_capacity(64);
+    let mut cursor = root.walk();
+    stack.push(Frame { node: root, loop_depth: 0, is_callback: false });
+    loop {
+        let node = cursor.node();
+        let mut descend = true;
+        if node.is_error() || node.is_missing() {
+            let r = node.byte_range();
+            errors.push(r.start..r.end.max(r.start + 1));
+            descend = false;
+        } else if node.is_named() {
+            let depth = stack.last().map_or(0, |f| f.loop_depth);
+            for &rule_idx in reg.rules_for_kind(lang, node.kind_id()) {
+                let rule = reg.rule(rule_idx);
+                if !settings.is_enabled(rule_idx) || (rule.meta.hot_only && depth == 0) {
+                    continue;
+                }
+                let mut cx = Ctx { src, lang, root, settings, stack: &stack, rule: rule_idx, findings, memo: &memo };
+                (rule.check)(node, &mut cx);
+            }
+        }
+        if descend && node.child_count() > 0 && cursor.goto_first_child() {
+            push_child(kinds, &mut stack, &cursor, bytes);
+            continue;
+        }
+        // Next sibling, or up until there is one.
+        loop {
+            if stack.len() <= 1 {
+                return;
+            }
+            stack.pop();
+            if cursor.goto_next_sibling() {
+                push_child(kinds, &mut stack, &cursor, bytes);
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+#[inline]
+fn push_child<'t>(kinds: &LoopKinds, stack: &mut Vec<Frame<'t>>, cursor: &tree_sitter::TreeCursor<'t>, src: &[u8]) {
+    let node = cursor.node();
+    let parent = stack.last().copied().expect("walk stack holds the parent");
+    let depth = kinds.child_depth(
+        parent.node.kind_id(),
+        parent.loop_depth,
+        parent.is_callback,
+        cursor.field_id().map(|f| f.get()),
+        node.kind_id(),
+    );
+    let grandparent = stack.len().checked_sub(2).map(|i| stack[i].node);
+    let is_callback = kinds.is_callback(node, Some(parent.node), grandparent, src);
+    stack.push(Frame { node, loop_depth: depth, is_callback });
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end.max(a.start + 1)
+}
+
+fn finish(
+    lang: Lang,
+    src: &str,
+    tree: &Tree,
+    settings: &Settings,
+    mut findings: Vec<Finding>,
+    errors: &[Range<usize>],
+) -> Vec<Finding> {
+    if !errors.is_empty() {
+        findings.retain(|f| !errors.iter().any(|e| overlaps(&f.range, e)));
+    }
+    suppress::apply(lang, src, tree, settings, &mut findings);
+    findings.retain_mut(|f| match settings.level(f.rule) {
+        Some(Level::Off) => false,
+        Some(Level::On(s)) => {
+            f.severity = s;
+            true
+        }
+        None => true,
+    });
+    findings.sort_by(|a, b| (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule)));
+    findings
+}
