@@ -142,7 +142,9 @@ fn validate_pattern(pattern: &str) -> Result<(), String> {
         if Family::ALL.iter().any(|f| f.prefix() == prefix) {
             return Ok(());
         }
-        return Err(format!("unknown language `{prefix}` in `{pattern}` (expected rust/*, js/* or py/*)"));
+        return Err(format!(
+            "unknown language `{prefix}` in `{pattern}` (expected rust/*, js/* or py/*)"
+        ));
     }
     if registry().get(pattern).is_some() {
         Ok(())
@@ -154,12 +156,16 @@ fn validate_pattern(pattern: &str) -> Result<(), String> {
             .find(|id| id.ends_with(pattern.rsplit('/').next().unwrap_or(pattern)))
             .map(|id| format!("; did you mean `{id}`?"))
             .unwrap_or_default();
-        Err(format!("unknown rule `{pattern}`{hint} (`heap-audit rules` lists them)"))
+        Err(format!(
+            "unknown rule `{pattern}`{hint} (`heap-audit rules` lists them)"
+        ))
     }
 }
 
 fn parse_level(value: &str) -> Result<Level, String> {
-    Level::parse(value).ok_or_else(|| format!("invalid severity `{value}` (expected off, hint, info, warning or error)"))
+    Level::parse(value).ok_or_else(|| {
+        format!("invalid severity `{value}` (expected off, hint, info, warning or error)")
+    })
 }
 
 /// Parses `3.10`, `>=3.9`, `>=3.8,<4`, `~=3.11` into `(major, minor)`: the lowest version meant.
@@ -172,7 +178,11 @@ pub fn parse_python_version(spec: &str) -> Option<(u32, u32)> {
     let digits = lowest.trim_start_matches(|c: char| !c.is_ascii_digit());
     let mut parts = digits.split('.');
     let major = parts.next()?.trim().parse().ok()?;
-    let minor = parts.next().map_or(Some(0), |m| m.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok())?;
+    let minor = parts.next().map_or(Some(0), |m| {
+        m.trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .ok()
+    })?;
     Some((major, minor))
 }
 
@@ -184,17 +194,28 @@ impl Config {
             line: span.map(|s| line_col(text, s.start)),
             message,
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_owned()))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_owned()))?;
         let mut rules = Vec::with_capacity(raw.rules.len());
         for (k, v) in &raw.rules {
             validate_pattern(k.get_ref()).map_err(|m| err(Some(k.span()), m))?;
             let level = parse_level(v.get_ref()).map_err(|m| err(Some(v.span()), m))?;
-            rules.push(RuleLevel { pattern: k.get_ref().clone(), level });
+            rules.push(RuleLevel {
+                pattern: k.get_ref().clone(),
+                level,
+            });
         }
-        let python_target = match raw.python.as_ref().and_then(|p| p.target_version.as_deref()) {
+        let python_target = match raw
+            .python
+            .as_ref()
+            .and_then(|p| p.target_version.as_deref())
+        {
             Some(v) => Some(parse_python_version(v).ok_or_else(|| {
                 let at = text.find("target-version").map(|s| s..s + 1);
-                err(at, format!("invalid python target-version `{v}` (expected e.g. \"3.11\")"))
+                err(
+                    at,
+                    format!("invalid python target-version `{v}` (expected e.g. \"3.11\")"),
+                )
             })?),
             None => None,
         };
@@ -229,7 +250,11 @@ impl Config {
     /// Parses editor settings. Accepts the settings object itself or one wrapped in a
     /// `"heap-audit"` (or `"heapAudit"`) key, as VS Code, Zed and Helix send them. `null` is empty.
     pub fn from_json(value: &serde_json::Value) -> Result<Config, ConfigError> {
-        let err = |message: String| ConfigError { path: None, line: None, message };
+        let err = |message: String| ConfigError {
+            path: None,
+            line: None,
+            message,
+        };
         let inner = value
             .get("heap-audit")
             .or_else(|| value.get("heapAudit"))
@@ -238,14 +263,25 @@ impl Config {
         if inner.is_null() {
             return Ok(Config::default());
         }
-        let raw: RawLspSettings = serde_json::from_value(inner.clone()).map_err(|e| err(e.to_string()))?;
+        let raw: RawLspSettings =
+            serde_json::from_value(inner.clone()).map_err(|e| err(e.to_string()))?;
         let mut rules = Vec::with_capacity(raw.rules.len());
         for (k, v) in &raw.rules {
             validate_pattern(k).map_err(|m| err(format!("rules: {m}")))?;
-            rules.push(RuleLevel { pattern: k.clone(), level: parse_level(v).map_err(|m| err(format!("rules.{k}: {m}")))? });
+            rules.push(RuleLevel {
+                pattern: k.clone(),
+                level: parse_level(v).map_err(|m| err(format!("rules.{k}: {m}")))?,
+            });
         }
-        let python_target = match raw.python.as_ref().and_then(|p| p.target_version.as_deref()) {
-            Some(v) => Some(parse_python_version(v).ok_or_else(|| err(format!("invalid python targetVersion `{v}`")))?),
+        let python_target = match raw
+            .python
+            .as_ref()
+            .and_then(|p| p.target_version.as_deref())
+        {
+            Some(v) => Some(
+                parse_python_version(v)
+                    .ok_or_else(|| err(format!("invalid python targetVersion `{v}`")))?,
+            ),
             None => None,
         };
         Ok(Config {
@@ -272,7 +308,9 @@ impl Config {
             rules,
             exclude,
             python_target: over.python_target.or(self.python_target),
-            global_in_loop_threshold: over.global_in_loop_threshold.or(self.global_in_loop_threshold),
+            global_in_loop_threshold: over
+                .global_in_loop_threshold
+                .or(self.global_in_loop_threshold),
             owned_param_public: over.owned_param_public.or(self.owned_param_public),
             profile_paths,
             unsafe_fixes: over.unsafe_fixes.or(self.unsafe_fixes),
@@ -290,7 +328,11 @@ impl Config {
             for rl in &self.rules {
                 let rank = if rl.pattern == rule.meta.id {
                     3
-                } else if rl.pattern.strip_suffix("/*").is_some_and(|p| rule.meta.family.is_some_and(|f| f.prefix() == p)) {
+                } else if rl
+                    .pattern
+                    .strip_suffix("/*")
+                    .is_some_and(|p| rule.meta.family.is_some_and(|f| f.prefix() == p))
+                {
                     2
                 } else if rl.pattern == "*" {
                     1
@@ -321,7 +363,10 @@ impl Config {
     pub fn exclude_set(&self) -> globset::GlobSet {
         let mut b = globset::GlobSetBuilder::new();
         for g in &self.exclude {
-            if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(false).build() {
+            if let Ok(glob) = globset::GlobBuilder::new(g)
+                .literal_separator(false)
+                .build()
+            {
                 b.add(glob);
             }
         }
@@ -331,12 +376,17 @@ impl Config {
 
 /// The nearest `heap-audit.toml` in `dir` or its ancestors.
 pub fn find_config_file(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    dir.ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 /// The Python target from the nearest `pyproject.toml`'s `requires-python`, if any.
 pub fn python_target_from_pyproject(dir: &Path) -> Option<(u32, u32)> {
-    let path = dir.ancestors().map(|d| d.join("pyproject.toml")).find(|p| p.is_file())?;
+    let path = dir
+        .ancestors()
+        .map(|d| d.join("pyproject.toml"))
+        .find(|p| p.is_file())?;
     let text = std::fs::read_to_string(path).ok()?;
     let value: toml::Table = toml::from_str(&text).ok()?;
     let spec = value.get("project")?.get("requires-python")?.as_str()?;
@@ -353,7 +403,10 @@ mod tests {
         let cfg = Config::from_toml(Path::new("heap-audit.toml"), text).unwrap();
         let s = cfg.to_settings();
         let reg = registry();
-        assert_eq!(s.level(reg.index_of("py/pow-half").unwrap()), Some(Level::Off));
+        assert_eq!(
+            s.level(reg.index_of("py/pow-half").unwrap()),
+            Some(Level::Off)
+        );
         assert_eq!(
             s.level(reg.index_of("rust/format-literal").unwrap()),
             Some(Level::On(crate::engine::Severity::Error))
@@ -364,11 +417,23 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let e = Config::from_toml(Path::new("x/heap-audit.toml"), "[rules]\n\"rust/nope\" = \"off\"\n").unwrap_err();
+        let e = Config::from_toml(
+            Path::new("x/heap-audit.toml"),
+            "[rules]\n\"rust/nope\" = \"off\"\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some((2, 1)));
-        assert!(e.to_string().starts_with("x/heap-audit.toml:2:1: unknown rule `rust/nope`"), "{e}");
-        let e = Config::from_toml(Path::new("c.toml"), "[rules]\n\"py/pow-half\" = \"loud\"\n").unwrap_err();
-        assert!(e.to_string().contains("c.toml:2:") && e.message.contains("invalid severity `loud`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("x/heap-audit.toml:2:1: unknown rule `rust/nope`"),
+            "{e}"
+        );
+        let e = Config::from_toml(Path::new("c.toml"), "[rules]\n\"py/pow-half\" = \"loud\"\n")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("c.toml:2:") && e.message.contains("invalid severity `loud`"),
+            "{e}"
+        );
         let e = Config::from_toml(Path::new("c.toml"), "[rules\n").unwrap_err();
         assert_eq!(e.line.map(|l| l.0), Some(1));
         let e = Config::from_toml(Path::new("c.toml"), "colour = 1\n").unwrap_err();
@@ -380,9 +445,14 @@ mod tests {
         let v = serde_json::json!({"heap-audit": {"rules": {"js/*": "off"}, "unsafeFixes": true}});
         let cfg = Config::from_json(&v).unwrap();
         assert_eq!(cfg.unsafe_fixes, Some(true));
-        assert!(!cfg.to_settings().is_enabled(registry().index_of("js/delete-property").unwrap()));
+        assert!(!cfg
+            .to_settings()
+            .is_enabled(registry().index_of("js/delete-property").unwrap()));
         assert!(Config::from_json(&serde_json::json!({"rules": {"js/x": "off"}})).is_err());
-        assert_eq!(Config::from_json(&serde_json::Value::Null).unwrap(), Config::default());
+        assert_eq!(
+            Config::from_json(&serde_json::Value::Null).unwrap(),
+            Config::default()
+        );
     }
 
     #[test]

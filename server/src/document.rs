@@ -112,7 +112,10 @@ impl Document {
 fn floor_char_boundary(rope: &Rope, mut byte: usize) -> usize {
     // A byte inside a multi-byte character is moved back to its start.
     let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte.min(rope.len_bytes()));
-    while byte > chunk_start && byte - chunk_start < chunk.len() && !chunk.is_char_boundary(byte - chunk_start) {
+    while byte > chunk_start
+        && byte - chunk_start < chunk.len()
+        && !chunk.is_char_boundary(byte - chunk_start)
+    {
         byte -= 1;
     }
     byte
@@ -137,7 +140,8 @@ pub fn with_parser<R>(lang: Lang, f: impl FnOnce(&mut Parser) -> R) -> R {
         }
         let parser = parsers[lang.index()].get_or_insert_with(|| {
             let mut p = Parser::new();
-            p.set_language(lang.grammar()).expect("grammar version is compatible");
+            p.set_language(lang.grammar())
+                .expect("grammar version is compatible");
             p
         });
         f(parser)
@@ -203,7 +207,10 @@ mod tests {
         doc.apply_edit(25..26, "\"😀\"");
         assert_eq!(doc.text(), "fn main() {\r\n    let s = \"😀\";\r\n}\n");
         let fresh = parse_str(Lang::Rust, &doc.text(), DEFAULT_PARSE_BUDGET).unwrap();
-        assert_eq!(doc.tree().unwrap().root_node().to_sexp(), fresh.root_node().to_sexp());
+        assert_eq!(
+            doc.tree().unwrap().root_node().to_sexp(),
+            fresh.root_node().to_sexp()
+        );
         // Out-of-range and mid-character ranges are clamped, never panic.
         doc.apply_edit(1000..2000, "x");
         assert!(doc.text().ends_with("}\nx"));

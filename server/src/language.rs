@@ -48,7 +48,13 @@ impl Family {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 5] = [Lang::Rust, Lang::Python, Lang::JavaScript, Lang::TypeScript, Lang::Tsx];
+    pub const ALL: [Lang; 5] = [
+        Lang::Rust,
+        Lang::Python,
+        Lang::JavaScript,
+        Lang::TypeScript,
+        Lang::Tsx,
+    ];
 
     pub const fn family(self) -> Family {
         match self {
@@ -101,7 +107,10 @@ impl Lang {
 
     /// Maps an LSP `languageId` to a language.
     pub fn from_language_id(id: &str) -> Option<Lang> {
-        Self::LANGUAGE_IDS.iter().find(|(k, _)| *k == id).map(|(_, l)| *l)
+        Self::LANGUAGE_IDS
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, l)| *l)
     }
 
     /// Maps a file extension (no dot, any case) to a language.
@@ -143,7 +152,10 @@ mod tests {
         assert_eq!(Lang::from_path(Path::new("x.go")), None);
         assert_eq!(Lang::from_path(Path::new("Makefile")), None);
         assert_eq!(Lang::from_language_id("typescriptreact"), Some(Lang::Tsx));
-        assert_eq!(Lang::from_language_id("javascriptreact"), Some(Lang::JavaScript));
+        assert_eq!(
+            Lang::from_language_id("javascriptreact"),
+            Some(Lang::JavaScript)
+        );
         assert_eq!(Lang::from_language_id("cobol"), None);
         for lang in Lang::ALL {
             assert!(lang.grammar().node_kind_count() > 10, "{lang:?}");

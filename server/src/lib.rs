@@ -3,12 +3,12 @@
 //! Layers, each knowing nothing of the ones above it (see `server/ARCHITECTURE.md`):
 //! `language` → `document` → `engine` + `rules` (+ `guides`, `hover`) → `config` → `lsp` | `cli`.
 
+pub mod cli;
 pub mod config;
 pub mod document;
 pub mod engine;
 pub mod guides;
 pub mod hover;
 pub mod language;
-pub mod rules;
-pub mod cli;
 pub mod lsp;
+pub mod rules;

@@ -9,7 +9,11 @@ pub mod check;
 mod explain;
 
 #[derive(Parser, Debug)]
-#[command(name = "heap-audit", version, about = "Finds avoidable heap allocations in Rust, TypeScript/JavaScript and Python")]
+#[command(
+    name = "heap-audit",
+    version,
+    about = "Finds avoidable heap allocations in Rust, TypeScript/JavaScript and Python"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -18,7 +18,7 @@ impl FixMode {
 /// Picks the fixes of `findings` that `mode` allows and that do not overlap an earlier pick, in
 /// source order. Two fixes that touch the same bytes cannot both be applied in one pass; the
 /// caller re-analyses and applies again (see [`fix_until_stable`]).
-pub fn select_fixes<'a>(findings: &'a [Finding], mode: FixMode) -> Vec<&'a Fix> {
+pub fn select_fixes(findings: &[Finding], mode: FixMode) -> Vec<&Fix> {
     let mut fixes: Vec<&Fix> = findings
         .iter()
         .filter_map(|f| f.fix.as_ref())
@@ -31,7 +31,8 @@ pub fn select_fixes<'a>(findings: &'a [Finding], mode: FixMode) -> Vec<&'a Fix> 
         let clashes = fix.edits.iter().any(|e| {
             taken.iter().any(|t| {
                 // Overlap, or two insertions at one point (their order would be ambiguous).
-                (e.range.start < t.end && t.start < e.range.end) || (e.range.start == t.start && (e.range.is_empty() || t.is_empty()))
+                (e.range.start < t.end && t.start < e.range.end)
+                    || (e.range.start == t.start && (e.range.is_empty() || t.is_empty()))
             })
         });
         if !clashes {

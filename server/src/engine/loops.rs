@@ -28,14 +28,52 @@ pub(crate) struct LoopKinds {
 }
 
 const RUST_CALLBACKS: &[&str] = &[
-    "for_each", "try_for_each", "map", "filter", "filter_map", "flat_map", "fold", "try_fold", "any", "all",
-    "find", "find_map", "position", "take_while", "skip_while", "map_while", "inspect", "scan", "partition",
-    "retain", "sort_by", "sort_by_key", "sort_unstable_by", "sort_unstable_by_key", "max_by_key", "min_by_key",
-    "max_by", "min_by", "for_each_with", "par_iter",
+    "for_each",
+    "try_for_each",
+    "map",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "fold",
+    "try_fold",
+    "any",
+    "all",
+    "find",
+    "find_map",
+    "position",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "inspect",
+    "scan",
+    "partition",
+    "retain",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "max_by_key",
+    "min_by_key",
+    "max_by",
+    "min_by",
+    "for_each_with",
+    "par_iter",
 ];
 const JS_CALLBACKS: &[&str] = &[
-    "forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "flatMap", "find", "findIndex",
-    "findLast", "findLastIndex", "sort", "toSorted",
+    "forEach",
+    "map",
+    "filter",
+    "reduce",
+    "reduceRight",
+    "some",
+    "every",
+    "flatMap",
+    "find",
+    "findIndex",
+    "findLast",
+    "findLastIndex",
+    "sort",
+    "toSorted",
 ];
 const PY_CALLBACKS: &[&str] = &["map", "filter", "reduce"];
 
@@ -54,7 +92,10 @@ fn ids(g: &Language, names: &[&str]) -> Vec<u16> {
 }
 
 fn fields(g: &Language, names: &[&str]) -> Vec<u16> {
-    names.iter().filter_map(|n| g.field_id_for_name(n).map(|f| f.get())).collect()
+    names
+        .iter()
+        .filter_map(|n| g.field_id_for_name(n).map(|f| f.get()))
+        .collect()
 }
 
 impl LoopKinds {
@@ -62,11 +103,15 @@ impl LoopKinds {
         let g = lang.grammar();
         let lp = |kind: &str, f: &[&str]| -> Vec<(u16, Vec<u16>)> {
             let fs = fields(g, f);
-            ids(g, &[kind]).into_iter().map(|k| (k, fs.clone())).collect()
+            ids(g, &[kind])
+                .into_iter()
+                .map(|k| (k, fs.clone()))
+                .collect()
         };
         match lang {
             Lang::Rust => Self {
-                loops: lp("for_expression", &["body"]).into_iter()
+                loops: lp("for_expression", &["body"])
+                    .into_iter()
                     .chain(lp("while_expression", &["body", "condition"]))
                     .chain(lp("loop_expression", &["body"]))
                     .collect(),
@@ -80,7 +125,8 @@ impl LoopKinds {
                 family_callbacks: RUST_CALLBACKS,
             },
             Lang::JavaScript | Lang::TypeScript | Lang::Tsx => Self {
-                loops: lp("for_statement", &["body", "condition", "increment"]).into_iter()
+                loops: lp("for_statement", &["body", "condition", "increment"])
+                    .into_iter()
                     .chain(lp("for_in_statement", &["body"]))
                     .chain(lp("while_statement", &["body", "condition"]))
                     .chain(lp("do_statement", &["body", "condition"]))
@@ -96,7 +142,14 @@ impl LoopKinds {
                         "abstract_class_declaration",
                     ],
                 ),
-                closures: ids(g, &["arrow_function", "function_expression", "generator_function"]),
+                closures: ids(
+                    g,
+                    &[
+                        "arrow_function",
+                        "function_expression",
+                        "generator_function",
+                    ],
+                ),
                 comprehensions: Vec::new(),
                 comprehension_if: None,
                 body_field: g.field_id_for_name("body").map(|f| f.get()),
@@ -105,12 +158,20 @@ impl LoopKinds {
                 family_callbacks: JS_CALLBACKS,
             },
             Lang::Python => Self {
-                loops: lp("for_statement", &["body"]).into_iter().chain(lp("while_statement", &["body", "condition"])).collect(),
+                loops: lp("for_statement", &["body"])
+                    .into_iter()
+                    .chain(lp("while_statement", &["body", "condition"]))
+                    .collect(),
                 resets: ids(g, &["function_definition", "class_definition"]),
                 closures: ids(g, &["lambda"]),
                 comprehensions: ids(
                     g,
-                    &["list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"],
+                    &[
+                        "list_comprehension",
+                        "set_comprehension",
+                        "dictionary_comprehension",
+                        "generator_expression",
+                    ],
                 ),
                 comprehension_if: ids(g, &["if_clause"]).first().copied(),
                 body_field: g.field_id_for_name("body").map(|f| f.get()),
@@ -131,15 +192,25 @@ impl LoopKinds {
 
     /// Whether a closure node is passed as an argument to an iteration method.
     /// `parent` is the closure's parent, `grandparent` its parent's parent.
-    pub(crate) fn is_callback(&self, closure: Node, parent: Option<Node>, grandparent: Option<Node>, src: &[u8]) -> bool {
+    pub(crate) fn is_callback(
+        &self,
+        closure: Node,
+        parent: Option<Node>,
+        grandparent: Option<Node>,
+        src: &[u8],
+    ) -> bool {
         if !self.closures.contains(&closure.kind_id()) {
             return false;
         }
-        let (Some(args), Some(call)) = (parent, grandparent) else { return false };
+        let (Some(args), Some(call)) = (parent, grandparent) else {
+            return false;
+        };
         if !self.arguments.contains(&args.kind_id()) || !self.call.contains(&call.kind_id()) {
             return false;
         }
-        let Some(callee) = call.child_by_field_name("function") else { return false };
+        let Some(callee) = call.child_by_field_name("function") else {
+            return false;
+        };
         let name_node = match callee.kind() {
             "field_expression" => callee.child_by_field_name("field"),
             "member_expression" => callee.child_by_field_name("property"),
@@ -169,7 +240,11 @@ impl LoopKinds {
             if parent_is_callback && Some(field) == self.body_field {
                 return parent_depth + 1;
             }
-            if self.loops.iter().any(|(k, fs)| *k == parent_kind && fs.contains(&field)) {
+            if self
+                .loops
+                .iter()
+                .any(|(k, fs)| *k == parent_kind && fs.contains(&field))
+            {
                 return parent_depth + 1;
             }
             if self.comprehensions.contains(&parent_kind) && Some(field) == self.body_field {

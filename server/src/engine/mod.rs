@@ -7,8 +7,10 @@ use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use tree_sitter::{Node, Tree};
 
@@ -95,7 +97,9 @@ impl<'a, 't> Ctx<'a, 't> {
 
     /// Ancestors from the parent outwards, with their loop depths.
     pub fn ancestors(&self) -> impl Iterator<Item = &Frame<'t>> + '_ {
-        self.stack[..self.stack.len().saturating_sub(1)].iter().rev()
+        self.stack[..self.stack.len().saturating_sub(1)]
+            .iter()
+            .rev()
     }
 
     /// Whether `kind` is a loop (or comprehension) kind in this language.
@@ -126,12 +130,18 @@ impl<'a, 't> Ctx<'a, 't> {
     /// The innermost enclosing function-like node (fn, method, closure, class), if any.
     pub fn enclosing_function(&self) -> Option<Node<'t>> {
         let kinds = loop_kinds(self.lang);
-        self.ancestors().map(|f| f.node).find(|n| kinds.is_function(n.kind_id()))
+        self.ancestors()
+            .map(|f| f.node)
+            .find(|n| kinds.is_function(n.kind_id()))
     }
 
     /// Reports a finding for the running rule at the current node's loop depth. The returned
     /// finding can be given a fix or a lower default severity.
-    pub fn report(&mut self, range: Range<usize>, message: impl Into<Cow<'static, str>>) -> &mut Finding {
+    pub fn report(
+        &mut self,
+        range: Range<usize>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> &mut Finding {
         let depth = self.loop_depth();
         self.report_at_depth(range, message, depth)
     }
@@ -144,7 +154,14 @@ impl<'a, 't> Ctx<'a, 't> {
     ) -> &mut Finding {
         let rule = registry().rule(self.rule);
         let severity = default_severity(rule, loop_depth);
-        self.findings.push(Finding { rule: self.rule, range, message: message.into(), severity, loop_depth, fix: None });
+        self.findings.push(Finding {
+            rule: self.rule,
+            range,
+            message: message.into(),
+            severity,
+            loop_depth,
+            fix: None,
+        });
         self.findings.last_mut().expect("just pushed")
     }
 
@@ -153,10 +170,15 @@ impl<'a, 't> Ctx<'a, 't> {
     pub fn memo<T: Any>(&self, compute: impl FnOnce(Node<'t>, &'a str) -> T) -> Rc<T> {
         let key = TypeId::of::<T>();
         if let Some((_, v)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
-            return v.clone().downcast::<T>().expect("memo type matches its key");
+            return v
+                .clone()
+                .downcast::<T>()
+                .expect("memo type matches its key");
         }
         let value = Rc::new(compute(self.root, self.src));
-        self.memo.borrow_mut().push((key, value.clone() as Rc<dyn Any>));
+        self.memo
+            .borrow_mut()
+            .push((key, value.clone() as Rc<dyn Any>));
         value
     }
 }
@@ -174,10 +196,87 @@ pub fn default_severity(rule: &Rule, loop_depth: u32) -> Severity {
 /// configured levels, drops findings in or overlapping syntax errors, and returns the findings
 /// sorted by position.
 pub fn analyze(lang: Lang, src: &str, tree: &Tree, settings: &Settings) -> Vec<Finding> {
+    analyze_full(lang, src, tree, settings, &Limits::default()).findings
+}
+
+/// Limits on one analysis: rules to skip (e.g. switched off for a document after a panic) and a
+/// time budget per rule (for very large files).
+#[derive(Clone, Debug, Default)]
+pub struct Limits {
+    pub skip: Vec<u16>,
+    pub rule_budget: Option<Duration>,
+}
+
+/// Why a rule stopped early in one analysis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The rule panicked; the message is the panic's.
+    Panicked(String),
+    /// The rule used up its time budget.
+    OverBudget,
+}
+
+/// A rule that did not finish; its findings from this analysis are dropped, the others stand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleFailure {
+    pub rule: u16,
+    /// Where it was when it stopped.
+    pub at: Range<usize>,
+    pub kind: FailureKind,
+}
+
+impl RuleFailure {
+    pub fn rule_id(&self) -> &'static str {
+        registry().rule(self.rule).meta.id
+    }
+}
+
+/// Findings plus the rules that failed.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub failures: Vec<RuleFailure>,
+}
+
+/// [`analyze`] with limits, reporting rules that panicked or ran out of time. A panic in one rule
+/// never stops the others.
+pub fn analyze_full(
+    lang: Lang,
+    src: &str,
+    tree: &Tree,
+    settings: &Settings,
+    limits: &Limits,
+) -> Analysis {
     let mut findings = Vec::new();
     let mut errors: Vec<Range<usize>> = Vec::new();
-    walk(lang, src, tree.root_node(), settings, &mut findings, &mut errors);
-    finish(lang, src, tree, settings, findings, &errors)
+    let mut failures = Vec::new();
+    walk(
+        lang,
+        src,
+        tree.root_node(),
+        settings,
+        limits,
+        &mut findings,
+        &mut errors,
+        &mut failures,
+    );
+    if !failures.is_empty() {
+        findings.retain(|f| !failures.iter().any(|x: &RuleFailure| x.rule == f.rule));
+    }
+    Analysis {
+        findings: finish(lang, src, tree, settings, findings, &errors),
+        failures,
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
 }
 
 /// Parses and analyses a string in one go (the CLI path and tests).
@@ -188,21 +287,36 @@ pub fn analyze_str(lang: Lang, src: &str, settings: &Settings) -> Option<Vec<Fin
 
 /// Walks the subtree at `root`, dispatching to rules, collecting raw findings and the ranges of
 /// ERROR and MISSING nodes (rules do not descend into ERROR nodes).
+#[allow(clippy::too_many_arguments)]
 fn walk<'t>(
     lang: Lang,
     src: &str,
     root: Node<'t>,
     settings: &Settings,
+    limits: &Limits,
     findings: &mut Vec<Finding>,
     errors: &mut Vec<Range<usize>>,
+    failures: &mut Vec<RuleFailure>,
 ) {
     let reg = registry();
     let kinds = loop_kinds(lang);
     let memo = RefCell::new(Vec::new());
+    // Rules that must not run (skipped, panicked or over budget in this analysis).
+    let mut dead: Vec<bool> = (0..reg.len() as u16)
+        .map(|i| limits.skip.contains(&i))
+        .collect();
+    let mut spent: Vec<Duration> = match limits.rule_budget {
+        Some(_) => vec![Duration::ZERO; reg.len()],
+        None => Vec::new(),
+    };
     let bytes = src.as_bytes();
     let mut stack: Vec<Frame<'t>> = Vec::with_capacity(64);
     let mut cursor = root.walk();
-    stack.push(Frame { node: root, loop_depth: 0, is_callback: false });
+    stack.push(Frame {
+        node: root,
+        loop_depth: 0,
+        is_callback: false,
+    });
     loop {
         let node = cursor.node();
         let mut descend = true;
@@ -214,11 +328,46 @@ fn walk<'t>(
             let depth = stack.last().map_or(0, |f| f.loop_depth);
             for &rule_idx in reg.rules_for_kind(lang, node.kind_id()) {
                 let rule = reg.rule(rule_idx);
-                if !settings.is_enabled(rule_idx) || (rule.meta.hot_only && depth == 0) {
+                if dead[rule_idx as usize]
+                    || !settings.is_enabled(rule_idx)
+                    || (rule.meta.hot_only && depth == 0)
+                {
                     continue;
                 }
-                let mut cx = Ctx { src, lang, root, settings, stack: &stack, rule: rule_idx, findings, memo: &memo };
-                (rule.check)(node, &mut cx);
+                let started = limits.rule_budget.map(|_| Instant::now());
+                let mut cx = Ctx {
+                    src,
+                    lang,
+                    root,
+                    settings,
+                    stack: &stack,
+                    rule: rule_idx,
+                    findings,
+                    memo: &memo,
+                };
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
+                if let Err(payload) = outcome {
+                    dead[rule_idx as usize] = true;
+                    let kind = FailureKind::Panicked(panic_message(payload.as_ref()));
+                    failures.push(RuleFailure {
+                        rule: rule_idx,
+                        at: node.byte_range(),
+                        kind,
+                    });
+                    continue;
+                }
+                if let (Some(budget), Some(t)) = (limits.rule_budget, started) {
+                    let total = &mut spent[rule_idx as usize];
+                    *total += t.elapsed();
+                    if *total > budget {
+                        dead[rule_idx as usize] = true;
+                        failures.push(RuleFailure {
+                            rule: rule_idx,
+                            at: node.byte_range(),
+                            kind: FailureKind::OverBudget,
+                        });
+                    }
+                }
             }
         }
         if descend && node.child_count() > 0 && cursor.goto_first_child() {
@@ -243,7 +392,12 @@ fn walk<'t>(
 }
 
 #[inline]
-fn push_child<'t>(kinds: &LoopKinds, stack: &mut Vec<Frame<'t>>, cursor: &tree_sitter::TreeCursor<'t>, src: &[u8]) {
+fn push_child<'t>(
+    kinds: &LoopKinds,
+    stack: &mut Vec<Frame<'t>>,
+    cursor: &tree_sitter::TreeCursor<'t>,
+    src: &[u8],
+) {
     let node = cursor.node();
     let parent = stack.last().copied().expect("walk stack holds the parent");
     let depth = kinds.child_depth(
@@ -255,7 +409,11 @@ fn push_child<'t>(kinds: &LoopKinds, stack: &mut Vec<Frame<'t>>, cursor: &tree_s
     );
     let grandparent = stack.len().checked_sub(2).map(|i| stack[i].node);
     let is_callback = kinds.is_callback(node, Some(parent.node), grandparent, src);
-    stack.push(Frame { node, loop_depth: depth, is_callback });
+    stack.push(Frame {
+        node,
+        loop_depth: depth,
+        is_callback,
+    });
 }
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
@@ -282,6 +440,67 @@ fn finish(
         }
         None => true,
     });
-    findings.sort_by(|a, b| (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule)));
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
+    });
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_stops_a_rule_and_keeps_the_others() {
+        let src = "fn f(x: u32) -> String { format!(\"{}\", x) }\n";
+        let tree =
+            crate::document::parse_str(Lang::Rust, src, crate::document::DEFAULT_PARSE_BUDGET)
+                .unwrap();
+        let limits = Limits {
+            skip: Vec::new(),
+            rule_budget: Some(Duration::ZERO),
+        };
+        let a = analyze_full(Lang::Rust, src, &tree, &Settings::default(), &limits);
+        assert!(a.failures.iter().all(|f| f.kind == FailureKind::OverBudget));
+        assert!(a
+            .findings
+            .iter()
+            .all(|f| !a.failures.iter().any(|x| x.rule == f.rule)));
+        let skip = Limits {
+            skip: vec![registry().index_of("rust/format-literal").unwrap()],
+            rule_budget: None,
+        };
+        assert!(
+            analyze_full(Lang::Rust, src, &tree, &Settings::default(), &skip)
+                .findings
+                .is_empty()
+        );
+        assert_eq!(
+            analyze(Lang::Rust, src, &tree, &Settings::default()).len(),
+            1
+        );
+    }
+
+    #[cfg(feature = "test-panic-rule")]
+    #[test]
+    fn a_panicking_rule_is_isolated() {
+        let src = "fn f(x: u32) -> String { let heap_audit_test_panic = 1; format!(\"{}\", x) }\n";
+        let tree =
+            crate::document::parse_str(Lang::Rust, src, crate::document::DEFAULT_PARSE_BUDGET)
+                .unwrap();
+        let a = analyze_full(
+            Lang::Rust,
+            src,
+            &tree,
+            &Settings::default(),
+            &Limits::default(),
+        );
+        assert_eq!(a.failures.len(), 1);
+        assert_eq!(a.failures[0].rule_id(), "rust/test-panic");
+        assert!(matches!(&a.failures[0].kind, FailureKind::Panicked(m) if m.contains("injected")));
+        assert_eq!(
+            a.findings.iter().map(|f| f.rule_id()).collect::<Vec<_>>(),
+            ["rust/format-literal"]
+        );
+    }
 }

@@ -32,7 +32,12 @@ struct Lines {
 impl Lines {
     fn new(src: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(src.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         Self { starts }
     }
     fn line_of(&self, byte: usize) -> usize {
@@ -43,7 +48,9 @@ impl Lines {
 /// Whether a suppression id matches a rule id: exact, or a `family/*` wildcard.
 fn id_matches(pattern: &str, rule_id: &str) -> bool {
     match pattern.strip_suffix("/*") {
-        Some(prefix) => rule_id.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')),
+        Some(prefix) => rule_id
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/')),
         None => pattern == rule_id,
     }
 }
@@ -55,7 +62,9 @@ fn parse_directives(src: &str, tree: &Tree, lines: &mut Option<Lines>) -> Vec<Di
     while let Some(pos) = src[from..].find(MARKER) {
         let at = from + pos;
         from = at + MARKER.len();
-        let Some(node) = root.descendant_for_byte_range(at, at + MARKER.len()) else { continue };
+        let Some(node) = root.descendant_for_byte_range(at, at + MARKER.len()) else {
+            continue;
+        };
         if !node.kind().contains("comment") {
             continue;
         }
@@ -73,7 +82,9 @@ fn parse_directives(src: &str, tree: &Tree, lines: &mut Option<Lines>) -> Vec<Di
         } else {
             continue;
         };
-        let Some(close) = src[p..comment.end].find(')') else { continue };
+        let Some(close) = src[p..comment.end].find(')') else {
+            continue;
+        };
         let list_end = p + close;
         let mut ids = Vec::new();
         let mut start = p;
@@ -90,15 +101,31 @@ fn parse_directives(src: &str, tree: &Tree, lines: &mut Option<Lines>) -> Vec<Di
         let line = lines.line_of(comment.start);
         let line_start = lines.starts[line];
         let trailing = !src[line_start..comment.start].trim().is_empty();
-        let covered = if trailing { line..line + 1 } else { line..line + 2 };
-        out.push(Directive { file_wide, lines: covered, comment, span: at..list_end + 1, ids });
+        let covered = if trailing {
+            line..line + 1
+        } else {
+            line..line + 2
+        };
+        out.push(Directive {
+            file_wide,
+            lines: covered,
+            comment,
+            span: at..list_end + 1,
+            ids,
+        });
     }
     out
 }
 
 /// Removes suppressed findings, and adds `unused-suppression` findings for directives (or ids
 /// within them) that suppressed nothing.
-pub(crate) fn apply(lang: Lang, src: &str, tree: &Tree, settings: &Settings, findings: &mut Vec<Finding>) {
+pub(crate) fn apply(
+    lang: Lang,
+    src: &str,
+    tree: &Tree,
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+) {
     if !src.contains(MARKER) {
         return;
     }
@@ -132,11 +159,22 @@ pub(crate) fn apply(lang: Lang, src: &str, tree: &Tree, settings: &Settings, fin
     }
     let family = lang.family();
     for d in &directives {
-        let unused: Vec<&Range<usize>> = d.ids.iter().filter(|(_, used)| !used).map(|(r, _)| r).collect();
+        let unused: Vec<&Range<usize>> = d
+            .ids
+            .iter()
+            .filter(|(_, used)| !used)
+            .map(|(r, _)| r)
+            .collect();
         for range in &unused {
             let pattern = &src[(*range).clone()];
-            let matching = || reg.rules().iter().enumerate().filter(|(_, r)| id_matches(pattern, r.meta.id));
-            let applies = |r: &&crate::rules::Rule| r.meta.family == Some(family) || r.meta.family.is_none();
+            let matching = || {
+                reg.rules()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| id_matches(pattern, r.meta.id))
+            };
+            let applies =
+                |r: &&crate::rules::Rule| r.meta.family == Some(family) || r.meta.family.is_none();
             let message = if matching().next().is_none() {
                 format!("unknown rule `{pattern}` in suppression comment")
             } else if !matching().any(|(_, r)| applies(r)) {
@@ -167,7 +205,11 @@ pub(crate) fn apply(lang: Lang, src: &str, tree: &Tree, settings: &Settings, fin
 /// Deletes the whole directive; and the whole comment when it holds nothing else.
 fn removal_of_directive(src: &str, d: &Directive) -> Fix {
     let comment_text = &src[d.comment.clone()];
-    let rest = format!("{}{}", &src[d.comment.start..d.span.start], &src[d.span.end..d.comment.end]);
+    let rest = format!(
+        "{}{}",
+        &src[d.comment.start..d.span.start],
+        &src[d.span.end..d.comment.end]
+    );
     let only_directive = rest
         .trim_matches(|c: char| c.is_whitespace() || matches!(c, '/' | '#' | '*'))
         .is_empty();
@@ -175,9 +217,15 @@ fn removal_of_directive(src: &str, d: &Directive) -> Fix {
         // Delete the comment and the blank space before it; the whole line if it stands alone.
         let line_start = src[..d.comment.start].rfind('\n').map_or(0, |i| i + 1);
         let before = &src[line_start..d.comment.start];
-        let line_end = src[d.comment.end..].find('\n').map_or(src.len(), |i| d.comment.end + i);
+        let line_end = src[d.comment.end..]
+            .find('\n')
+            .map_or(src.len(), |i| d.comment.end + i);
         if before.trim().is_empty() && src[d.comment.end..line_end].trim().is_empty() {
-            let end = if line_end < src.len() { line_end + 1 } else { line_end };
+            let end = if line_end < src.len() {
+                line_end + 1
+            } else {
+                line_end
+            };
             line_start..end
         } else {
             let ws = before.len() - before.trim_end().len();
@@ -198,7 +246,10 @@ fn removal_of_id(src: &str, d: &Directive, id: &Range<usize>) -> Fix {
         d.ids[idx - 1].0.end..id.end
     };
     let _ = src;
-    Fix::safe("Remove the unused rule from the suppression", vec![Edit::delete(range)])
+    Fix::safe(
+        "Remove the unused rule from the suppression",
+        vec![Edit::delete(range)],
+    )
 }
 
 #[cfg(test)]

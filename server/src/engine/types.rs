@@ -82,13 +82,22 @@ pub struct Edit {
 
 impl Edit {
     pub fn replace(range: Range<usize>, text: impl Into<String>) -> Self {
-        Self { range, text: text.into() }
+        Self {
+            range,
+            text: text.into(),
+        }
     }
     pub fn insert(at: usize, text: impl Into<String>) -> Self {
-        Self { range: at..at, text: text.into() }
+        Self {
+            range: at..at,
+            text: text.into(),
+        }
     }
     pub fn delete(range: Range<usize>) -> Self {
-        Self { range, text: String::new() }
+        Self {
+            range,
+            text: String::new(),
+        }
     }
 }
 
@@ -101,9 +110,17 @@ pub struct Fix {
 }
 
 impl Fix {
-    pub fn new(title: impl Into<Cow<'static, str>>, applicability: Applicability, mut edits: Vec<Edit>) -> Self {
+    pub fn new(
+        title: impl Into<Cow<'static, str>>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+    ) -> Self {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
-        Self { title: title.into(), edits, applicability }
+        Self {
+            title: title.into(),
+            edits,
+            applicability,
+        }
     }
     pub fn safe(title: impl Into<Cow<'static, str>>, edits: Vec<Edit>) -> Self {
         Self::new(title, Applicability::Safe, edits)
@@ -114,7 +131,12 @@ impl Fix {
     /// The byte range the edits touch, from the first start to the last end.
     pub fn span(&self) -> Range<usize> {
         let start = self.edits.first().map_or(0, |e| e.range.start);
-        let end = self.edits.iter().map(|e| e.range.end).max().unwrap_or(start);
+        let end = self
+            .edits
+            .iter()
+            .map(|e| e.range.end)
+            .max()
+            .unwrap_or(start);
         start..end
     }
 }

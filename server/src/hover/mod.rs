@@ -29,7 +29,10 @@ pub fn construct_at(lang: Lang, src: &str, tree: &Tree, byte: usize) -> Option<C
             Family::Python => python::explain(node, src),
         };
         if let Some((range, text)) = found {
-            return Some(ConstructHover { range, markdown: text });
+            return Some(ConstructHover {
+                range,
+                markdown: text,
+            });
         }
         node = parent_of(node)?;
         if node.kind() == "source_file" || node.kind() == "program" || node.kind() == "module" {

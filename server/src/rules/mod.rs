@@ -17,6 +17,8 @@ use crate::language::{Family, Lang};
 pub mod js;
 pub mod python;
 pub mod rust;
+#[cfg(feature = "test-panic-rule")]
+pub mod testing;
 
 /// How a rule's severity is chosen when the configuration says nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,10 +101,19 @@ impl Registry {
         rules.extend_from_slice(rust::RULES);
         rules.extend_from_slice(js::RULES);
         rules.extend_from_slice(python::RULES);
+        #[cfg(feature = "test-panic-rule")]
+        rules.push(&testing::TEST_PANIC);
         rules.push(&UNUSED_SUPPRESSION);
-        let by_id: HashMap<&'static str, u16> =
-            rules.iter().enumerate().map(|(i, r)| (r.meta.id, i as u16)).collect();
-        assert_eq!(by_id.len(), rules.len(), "duplicate rule id in the registry");
+        let by_id: HashMap<&'static str, u16> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.meta.id, i as u16))
+            .collect();
+        assert_eq!(
+            by_id.len(),
+            rules.len(),
+            "duplicate rule id in the registry"
+        );
         let dispatch = Lang::ALL
             .iter()
             .map(|&lang| {
@@ -116,7 +127,9 @@ impl Registry {
                     for kind in rule.kinds {
                         // One kind name may have several symbol ids (aliases); take them all.
                         for id in 0..count as u16 {
-                            if grammar.node_kind_is_named(id) && grammar.node_kind_for_id(id) == Some(kind) {
+                            if grammar.node_kind_is_named(id)
+                                && grammar.node_kind_for_id(id) == Some(kind)
+                            {
                                 table[id as usize].push(idx as u16);
                             }
                         }
@@ -126,7 +139,12 @@ impl Registry {
             })
             .collect();
         let unused_suppression = by_id["unused-suppression"];
-        Self { rules, by_id, dispatch, unused_suppression }
+        Self {
+            rules,
+            by_id,
+            dispatch,
+            unused_suppression,
+        }
     }
 
     pub fn rules(&self) -> &[&'static Rule] {
@@ -148,7 +166,9 @@ impl Registry {
     /// The rules wanting nodes of kind id `kind` in `lang`.
     #[inline]
     pub fn rules_for_kind(&self, lang: Lang, kind: u16) -> &[u16] {
-        self.dispatch[lang.index()].get(kind as usize).map_or(&[], |v| v.as_slice())
+        self.dispatch[lang.index()]
+            .get(kind as usize)
+            .map_or(&[], |v| v.as_slice())
     }
 
     pub fn unused_suppression(&self) -> u16 {
@@ -161,6 +181,13 @@ impl Registry {
 
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+}
+
+impl Rule {
+    /// Rules that exist only in test builds (no guide section, no fixture).
+    pub fn is_test_only(&self) -> bool {
+        self.meta.summary.starts_with("(test only)")
     }
 }
 
@@ -177,14 +204,24 @@ mod tests {
     #[test]
     fn ids_are_prefixed_by_family_and_kinds_exist() {
         for rule in registry().rules() {
-            let Some(family) = rule.meta.family else { continue };
-            assert!(rule.meta.id.starts_with(&format!("{}/", family.prefix())), "{}", rule.meta.id);
+            let Some(family) = rule.meta.family else {
+                continue;
+            };
+            assert!(
+                rule.meta.id.starts_with(&format!("{}/", family.prefix())),
+                "{}",
+                rule.meta.id
+            );
             for kind in rule.kinds {
                 let known = Lang::ALL.iter().filter(|l| l.family() == family).any(|l| {
                     let g = l.grammar();
                     (0..g.node_kind_count() as u16).any(|id| g.node_kind_for_id(id) == Some(kind))
                 });
-                assert!(known, "{}: node kind `{kind}` exists in no grammar of its family", rule.meta.id);
+                assert!(
+                    known,
+                    "{}: node kind `{kind}` exists in no grammar of its family",
+                    rule.meta.id
+                );
             }
         }
     }

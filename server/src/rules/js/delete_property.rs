@@ -23,17 +23,24 @@ pub static DELETE_PROPERTY: Rule = Rule {
 fn literal_key(index: Node) -> bool {
     match index.kind() {
         "string" => true,
-        "template_string" => index.named_child_count() == 0 || {
-            let mut c = index.walk();
-            let all = index.named_children(&mut c).all(|n| n.kind() == "string_fragment");
-            all
-        },
+        "template_string" => {
+            index.named_child_count() == 0 || {
+                let mut c = index.walk();
+                let all = index
+                    .named_children(&mut c)
+                    .all(|n| n.kind() == "string_fragment");
+                all
+            }
+        }
         _ => false,
     }
 }
 
 pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
-    let (Some(op), Some(arg)) = (node.child_by_field_name("operator"), node.child_by_field_name("argument")) else {
+    let (Some(op), Some(arg)) = (
+        node.child_by_field_name("operator"),
+        node.child_by_field_name("argument"),
+    ) else {
         return;
     };
     if op.kind() != "delete" {
@@ -53,12 +60,17 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
     };
     match arg.kind() {
         "member_expression" => {
-            if arg.child_by_field_name("property").is_some_and(|p| p.kind() == "private_property_identifier") {
+            if arg
+                .child_by_field_name("property")
+                .is_some_and(|p| p.kind() == "private_property_identifier")
+            {
                 return; // a syntax error anyway
             }
         }
         "subscript_expression" => {
-            let Some(index) = arg.child_by_field_name("index") else { return };
+            let Some(index) = arg.child_by_field_name("index") else {
+                return;
+            };
             if !literal_key(index) {
                 return; // dynamic keys: the object is a map; `Map` is the fix, not this rule
             }
@@ -70,7 +82,9 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
         }
         _ => return,
     }
-    let statement = cx.parent().is_some_and(|p| p.kind() == "expression_statement");
+    let statement = cx
+        .parent()
+        .is_some_and(|p| p.kind() == "expression_statement");
     let message = "`delete` changes the object's shape and drops it into slow dictionary mode; assign `undefined` instead (or use a `Map` if keys come and go)";
     let target = cx.text(arg).to_owned();
     let range = node.byte_range();
@@ -93,7 +107,12 @@ mod tests {
         for name in ["x.js", "x.ts", "x.tsx"] {
             let out = check(name, src);
             assert_eq!(out.ids(), ["js/delete-property"; 3], "{name}");
-            assert!(out.fixed.contains("o.a = undefined;\no[\"b\"] = undefined;\nif (delete o.c)"), "{}", out.fixed);
+            assert!(
+                out.fixed
+                    .contains("o.a = undefined;\no[\"b\"] = undefined;\nif (delete o.c)"),
+                "{}",
+                out.fixed
+            );
         }
     }
 

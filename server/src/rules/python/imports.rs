@@ -18,10 +18,14 @@ pub fn ensure_module(root: Node, src: &str, module: &str) -> (String, Option<Edi
         let mut c = stmt.walk();
         for name in stmt.children_by_field_name("name", &mut c) {
             match name.kind() {
-                "dotted_name" if &src[name.byte_range()] == module => return (module.to_owned(), None),
+                "dotted_name" if &src[name.byte_range()] == module => {
+                    return (module.to_owned(), None)
+                }
                 "aliased_import" => {
-                    let (Some(n), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
-                    else {
+                    let (Some(n), Some(alias)) = (
+                        name.child_by_field_name("name"),
+                        name.child_by_field_name("alias"),
+                    ) else {
                         continue;
                     };
                     if &src[n.byte_range()] == module {
@@ -32,7 +36,10 @@ pub fn ensure_module(root: Node, src: &str, module: &str) -> (String, Option<Edi
             }
         }
     }
-    (module.to_owned(), Some(import_edit(&stmts, src, &format!("import {module}"))))
+    (
+        module.to_owned(),
+        Some(import_edit(&stmts, src, &format!("import {module}"))),
+    )
 }
 
 fn is_docstring(n: &Node) -> bool {
@@ -41,7 +48,8 @@ fn is_docstring(n: &Node) -> bool {
 
 fn is_future(n: &Node, src: &str) -> bool {
     n.kind() == "future_import_statement"
-        || (n.kind() == "import_from_statement" && src[n.byte_range()].starts_with("from __future__"))
+        || (n.kind() == "import_from_statement"
+            && src[n.byte_range()].starts_with("from __future__"))
 }
 
 fn is_import(n: &Node) -> bool {
@@ -101,12 +109,18 @@ mod tests {
     #[test]
     fn placement() {
         assert_eq!(add("x = 1\n"), "import math\nx = 1\n");
-        assert_eq!(add("\"\"\"Doc.\"\"\"\nx = 1\n"), "\"\"\"Doc.\"\"\"\nimport math\nx = 1\n");
+        assert_eq!(
+            add("\"\"\"Doc.\"\"\"\nx = 1\n"),
+            "\"\"\"Doc.\"\"\"\nimport math\nx = 1\n"
+        );
         assert_eq!(
             add("\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nimport os\nimport sys\n\nx = 1\n"),
             "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nimport os\nimport sys\nimport math\n\nx = 1\n"
         );
-        assert_eq!(add("#!/usr/bin/env python\nx = 1\n"), "#!/usr/bin/env python\nimport math\nx = 1\n");
+        assert_eq!(
+            add("#!/usr/bin/env python\nx = 1\n"),
+            "#!/usr/bin/env python\nimport math\nx = 1\n"
+        );
         assert_eq!(add("import math\nx = 1\n"), "import math\nx = 1\n");
         assert_eq!(add("import os\nx = 1"), "import os\nimport math\nx = 1");
     }

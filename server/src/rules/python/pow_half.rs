@@ -27,7 +27,11 @@ fn is_half(text: &str) -> bool {
 fn is_complex_literal(node: Node, src: &str) -> bool {
     let mut n = node;
     while n.kind() == "parenthesized_expression" || n.kind() == "unary_operator" {
-        match n.named_child(0).filter(|_| n.kind() == "parenthesized_expression").or_else(|| n.child_by_field_name("argument")) {
+        match n
+            .named_child(0)
+            .filter(|_| n.kind() == "parenthesized_expression")
+            .or_else(|| n.child_by_field_name("argument"))
+        {
             Some(c) => n = c,
             None => break,
         }
@@ -62,17 +66,31 @@ pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
             left
         }
         "call" => {
-            let (Some(func), Some(args)) = (node.child_by_field_name("function"), node.child_by_field_name("arguments"))
-            else {
+            let (Some(func), Some(args)) = (
+                node.child_by_field_name("function"),
+                node.child_by_field_name("arguments"),
+            ) else {
                 return;
             };
-            if func.kind() != "identifier" || cx.text(func) != "pow" || args.kind() != "argument_list" {
+            if func.kind() != "identifier"
+                || cx.text(func) != "pow"
+                || args.kind() != "argument_list"
+            {
                 return;
             }
             let mut c = args.walk();
-            let list: Vec<Node> = args.named_children(&mut c).filter(|n| n.kind() != "comment").collect();
+            let list: Vec<Node> = args
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .collect();
             match list.as_slice() {
-                [b, e] if e.kind() == "float" && is_half(cx.text(*e)) && b.kind() != "keyword_argument" => *b,
+                [b, e]
+                    if e.kind() == "float"
+                        && is_half(cx.text(*e))
+                        && b.kind() != "keyword_argument" =>
+                {
+                    *b
+                }
                 _ => return,
             }
         }
@@ -82,7 +100,10 @@ pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
         return;
     }
     let (qualifier, import) = ensure_module(cx.root(), src, "math");
-    let mut edits = vec![Edit::replace(node.byte_range(), format!("{qualifier}.sqrt({})", operand_text(base, src)))];
+    let mut edits = vec![Edit::replace(
+        node.byte_range(),
+        format!("{qualifier}.sqrt({})", operand_text(base, src)),
+    )];
     edits.extend(import);
     let finding = cx.report(
         node.byte_range(),
@@ -97,14 +118,23 @@ mod tests {
 
     #[test]
     fn fires_and_fixes() {
-        let out = check("x.py", "def f(a, b):\n    return (a + b) ** 0.5 + pow(a, 0.5)\n");
+        let out = check(
+            "x.py",
+            "def f(a, b):\n    return (a + b) ** 0.5 + pow(a, 0.5)\n",
+        );
         assert_eq!(out.ids(), ["py/pow-half", "py/pow-half"]);
-        assert_eq!(out.fixed, "import math\ndef f(a, b):\n    return math.sqrt(a + b) + math.sqrt(a)\n");
+        assert_eq!(
+            out.fixed,
+            "import math\ndef f(a, b):\n    return math.sqrt(a + b) + math.sqrt(a)\n"
+        );
     }
 
     #[test]
     fn leaves_others_alone() {
-        let out = check("x.py", "x = 2j ** 0.5\ny = 2 ** 0.25\nz = pow(2, 0.5, 3)\nw = a ** 5\n");
+        let out = check(
+            "x.py",
+            "x = 2j ** 0.5\ny = 2 ** 0.25\nz = pow(2, 0.5, 3)\nw = a ** 5\n",
+        );
         assert!(out.ids().is_empty(), "{:?}", out.ids());
     }
 }

@@ -42,7 +42,9 @@ fn parse_template(lit: &str) -> Template<'_> {
         if spec.is_empty() || spec == "0" {
             return Template::Single(None);
         }
-        if spec.chars().all(|c| c.is_alphanumeric() || c == '_') && !spec.starts_with(|c: char| c.is_ascii_digit()) {
+        if spec.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !spec.starts_with(|c: char| c.is_ascii_digit())
+        {
             return Template::Single(Some(spec));
         }
         return Template::Other;
@@ -64,20 +66,40 @@ fn parse_template(lit: &str) -> Template<'_> {
 /// Whether an argument's tokens can take `.to_string()` without parentheses.
 fn is_postfix_safe(tokens: &[Node], src: &str) -> bool {
     tokens.iter().all(|t| {
-        matches!(t.kind(), "identifier" | "field_identifier" | "self" | "token_tree" | "." | "::" | "?" | "crate" | "super")
-            || t.kind().ends_with("literal")
+        matches!(
+            t.kind(),
+            "identifier"
+                | "field_identifier"
+                | "self"
+                | "token_tree"
+                | "."
+                | "::"
+                | "?"
+                | "crate"
+                | "super"
+        ) || t.kind().ends_with("literal")
             || (t.kind() == "integer_literal" && !src[t.byte_range()].starts_with('-'))
     })
 }
 
 pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
-    let Some(name) = node.child_by_field_name("macro") else { return };
+    let Some(name) = node.child_by_field_name("macro") else {
+        return;
+    };
     let name_text = cx.text(name);
-    if !matches!(name_text, "format" | "std::format" | "alloc::format" | "::std::format") {
+    if !matches!(
+        name_text,
+        "format" | "std::format" | "alloc::format" | "::std::format"
+    ) {
         return;
     }
     let mut walker = node.walk();
-    let Some(tt) = node.named_children(&mut walker).find(|c| c.kind() == "token_tree") else { return };
+    let Some(tt) = node
+        .named_children(&mut walker)
+        .find(|c| c.kind() == "token_tree")
+    else {
+        return;
+    };
     let mut walker = tt.walk();
     // Tokens between the delimiters.
     let tokens: Vec<Node> = tt.children(&mut walker).collect();
@@ -137,7 +159,10 @@ pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
     };
     let range = node.byte_range();
     let finding = cx.report(range.clone(), message);
-    finding.fix = Some(Fix::safe("Replace `format!` with `.to_string()`", vec![Edit::replace(range, replacement)]));
+    finding.fix = Some(Fix::safe(
+        "Replace `format!` with `.to_string()`",
+        vec![Edit::replace(range, replacement)],
+    ));
 }
 
 #[cfg(test)]
