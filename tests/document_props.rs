@@ -1,0 +1,170 @@
+//! Property: any sequence of incremental edits gives the same text, the same tree and the same
+//! findings as a fresh full parse of the final text. Trees are compared whenever the final text
+//! parses without errors: tree-sitter's error recovery may place ERROR nodes differently after
+//! incremental edits than a fresh parse does, so for text with syntax errors the property is that
+//! the findings (which drop anything overlapping an ERROR node) are identical.
+
+use heap_audit::document::{parse_str, Document, DEFAULT_PARSE_BUDGET};
+use heap_audit::engine::{analyze, Settings};
+use heap_audit::language::Lang;
+use proptest::prelude::*;
+
+const RUST: &str = "use std::collections::HashMap;\r\n\r\nfn main() {\n    let s = format!(\"{}\", 1);\n    // héllo 😀\n    for i in 0..10 {\n        let v: Vec<u32> = Vec::new();\n        println!(\"{i} {s} {v:?}\");\n    }\n}\n";
+const PYTHON: &str = "import os\n\ndef f(xs):\r\n    out = []\n    for x in xs:\n        out.append(x ** 0.5)  # ünïcode 😀\n    return out\n";
+const TS: &str = "interface A { x: number }\nfunction f(o: any, k: string) {\r\n  delete o.a;\n  const s = `t😀${k}`;\n  for (const x of [1, 2]) { delete o[\"b\"]; }\n  return s;\n}\n";
+const JS: &str =
+    "function g() {\n  const a = new Array(3);\n  return arguments.length + a.length; // é\n}\n";
+
+const PIECES: &[&str] = &[
+    "",
+    "x",
+    " ",
+    "\n",
+    "\r\n",
+    "\r",
+    "😀",
+    "é",
+    "{",
+    "}",
+    "(",
+    ")",
+    ";",
+    "\"",
+    "'",
+    "`",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "format!(\"{}\", y)",
+    "x ** 0.5",
+    "delete o.p;",
+    "for i in 0..n { }",
+    "for x in xs:\n    pass\n",
+    "let v = Vec::new();",
+    "def h():\n    return 1\n",
+    "while (true) { break; }",
+    "fn",
+    "def",
+    "class",
+];
+
+#[derive(Clone, Debug)]
+struct EditOp {
+    /// Start, as a fraction of the text length (snapped to a char boundary).
+    start: f64,
+    /// Length to delete, in chars.
+    delete: usize,
+    insert: String,
+}
+
+fn edit_strategy() -> impl Strategy<Value = EditOp> {
+    (
+        0.0f64..=1.0,
+        0usize..8,
+        prop::collection::vec(prop::sample::select(PIECES), 0..3),
+    )
+        .prop_map(|(start, delete, parts)| EditOp {
+            start,
+            delete,
+            insert: parts.concat(),
+        })
+}
+
+fn snap(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn sexp(lang: Lang, text: &str) -> String {
+    parse_str(lang, text, DEFAULT_PARSE_BUDGET)
+        .unwrap()
+        .root_node()
+        .to_sexp()
+}
+
+/// Applies `ops` (then, with `undo`, their inverses in reverse order, so the final text is `base`
+/// reached through every intermediate state) and compares with a fresh parse.
+fn run(
+    lang: Lang,
+    base: &str,
+    ops: &[EditOp],
+    batch: bool,
+    undo: bool,
+) -> Result<(), TestCaseError> {
+    let mut doc = Document::new(lang, base);
+    let mut model = base.to_owned();
+    let settings = Settings::default();
+    let mut inverse: Vec<(usize, usize, String)> = Vec::new();
+    let step = |doc: &mut Document, model: &mut String, start: usize, end: usize, insert: &str| {
+        let removed = model[start..end].to_owned();
+        model.replace_range(start..end, insert);
+        doc.edit(start..end, insert);
+        if !batch {
+            doc.reparse();
+        }
+        (start, start + insert.len(), removed)
+    };
+    for op in ops {
+        let start = snap(&model, (op.start * model.len() as f64) as usize);
+        let end = model[start..]
+            .char_indices()
+            .nth(op.delete)
+            .map_or(model.len(), |(i, _)| start + i);
+        inverse.push(step(&mut doc, &mut model, start, end, &op.insert));
+        if !batch {
+            prop_assert_eq!(doc.text(), model.clone());
+        }
+    }
+    if undo {
+        while let Some((start, end, text)) = inverse.pop() {
+            step(&mut doc, &mut model, start, end, &text);
+        }
+        prop_assert_eq!(model.as_str(), base);
+    }
+    doc.reparse();
+    prop_assert_eq!(doc.text(), model.clone());
+    let tree = doc.tree().expect("parsed");
+    let fresh = parse_str(lang, &model, DEFAULT_PARSE_BUDGET).unwrap();
+    if !fresh.root_node().has_error() {
+        prop_assert_eq!(
+            tree.root_node().to_sexp(),
+            sexp(lang, &model),
+            "text: {:?}",
+            model
+        );
+    }
+    prop_assert_eq!(
+        analyze(lang, &model, tree, &settings),
+        analyze(lang, &model, &fresh, &settings)
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rust_edits(ops in prop::collection::vec(edit_strategy(), 1..25), batch: bool, undo: bool) {
+        run(Lang::Rust, RUST, &ops, batch, undo)?;
+    }
+
+    #[test]
+    fn python_edits(ops in prop::collection::vec(edit_strategy(), 1..25), batch: bool, undo: bool) {
+        run(Lang::Python, PYTHON, &ops, batch, undo)?;
+    }
+
+    #[test]
+    fn typescript_edits(ops in prop::collection::vec(edit_strategy(), 1..25), batch: bool, undo: bool) {
+        run(Lang::TypeScript, TS, &ops, batch, undo)?;
+        run(Lang::Tsx, TS, &ops, batch, undo)?;
+    }
+
+    #[test]
+    fn javascript_edits(ops in prop::collection::vec(edit_strategy(), 1..25), batch: bool, undo: bool) {
+        run(Lang::JavaScript, JS, &ops, batch, undo)?;
+    }
+}
