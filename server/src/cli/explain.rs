@@ -31,7 +31,9 @@ fn default_severity(rule: &Rule) -> String {
 
 /// The README's rule table, generated from the registry (a test keeps the README in step).
 pub fn rules_markdown() -> String {
-    let mut out = String::from("| Rule | Languages | Default severity | Fix | What it flags |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| Rule | Languages | Default severity | Fix | What it flags |\n|---|---|---|---|---|\n",
+    );
     for rule in registry().rules() {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
@@ -67,7 +69,12 @@ pub fn rules(format: RulesFormat) -> ExitCode {
             serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
         }
         RulesFormat::Text => {
-            let width = registry().rules().iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+            let width = registry()
+                .rules()
+                .iter()
+                .map(|r| r.meta.id.len())
+                .max()
+                .unwrap_or(0);
             let mut s = String::new();
             for r in registry().rules() {
                 s.push_str(&format!(

@@ -6,10 +6,23 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
+mod diff;
+mod discover;
 mod explain;
+mod json;
+mod progress;
+mod report;
+mod sarif;
+mod source;
+mod text;
+mod writer;
 
 #[derive(Parser, Debug)]
-#[command(name = "heap-audit", version, about = "Finds avoidable heap allocations in Rust, TypeScript/JavaScript and Python")]
+#[command(
+    name = "heap-audit",
+    version,
+    about = "Finds avoidable heap allocations in Rust, TypeScript/JavaScript and Python"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
