@@ -101,7 +101,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let configs = Configs::new(fixed);
+    let configs = Configs::new(&cwd, fixed);
     if let Some(name) = &args.stdin_filename {
         return Ok(check_stdin(name, &opts, &configs, &cwd));
     }

@@ -129,8 +129,25 @@ impl Policy {
         }
     }
 
-    fn relative<'p>(&self, abs: &'p Path) -> &'p Path {
-        abs.strip_prefix(&self.base).unwrap_or(abs)
+    /// `abs` relative to the config's folder, with `..` for a file outside it (possible with
+    /// `--config`). Both paths are absolute and lexically normalised.
+    fn relative(&self, abs: &Path) -> PathBuf {
+        if let Ok(rel) = abs.strip_prefix(&self.base) {
+            return rel.to_owned();
+        }
+        let common = abs
+            .components()
+            .zip(self.base.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut rel: PathBuf = self
+            .base
+            .components()
+            .skip(common)
+            .map(|_| Component::ParentDir)
+            .collect();
+        rel.extend(abs.components().skip(common));
+        rel
     }
 
     pub fn excludes_file(&self, abs: &Path) -> bool {
@@ -138,14 +155,18 @@ impl Policy {
     }
 
     pub fn excludes_dir(&self, abs: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
         let rel = self.relative(abs);
-        (!self.exclude.is_empty() && self.exclude.is_match(rel))
-            || (!self.exclude_dirs.is_empty() && self.exclude_dirs.is_match(rel))
+        self.exclude.is_match(&rel) || self.exclude_dirs.is_match(&rel)
     }
 }
 
 /// Configuration per folder, discovered once and shared by the walker and analysis threads.
 pub struct Configs {
+    /// Configuration errors name files relative to this folder, as the user sees them.
+    cwd: PathBuf,
     /// `--config FILE`: one policy for every file.
     fixed: Option<Arc<Policy>>,
     /// No configuration file: defaults, nothing excluded.
@@ -200,8 +221,9 @@ fn nearest(
 
 impl Configs {
     /// `fixed`: the configuration given with `--config`, and the folder its globs are relative to.
-    pub fn new(fixed: Option<(Config, PathBuf)>) -> Self {
+    pub fn new(cwd: &Path, fixed: Option<(Config, PathBuf)>) -> Self {
         Self {
+            cwd: cwd.to_owned(),
             fixed: fixed.map(|(c, base)| Arc::new(Policy::new(c, base))),
             none: Arc::new(Policy::new(Config::default(), PathBuf::new())),
             inner: Mutex::new(Cache::default()),
@@ -231,7 +253,16 @@ impl Configs {
             .entry(file)
             .or_insert_with_key(|file| {
                 let base = file.parent().unwrap_or(Path::new("/")).to_owned();
-                Config::load(file).map(|c| Arc::new(Policy::new(c, base)))
+                Config::load(file)
+                    .map(|c| Arc::new(Policy::new(c, base)))
+                    .map_err(|mut e| {
+                        if let Some(p) = &mut e.path {
+                            if let Ok(rel) = p.strip_prefix(&self.cwd) {
+                                *p = rel.to_owned();
+                            }
+                        }
+                        e
+                    })
             })
             .as_ref()
             .ok()
@@ -490,6 +521,19 @@ mod tests {
         assert!(!p.excludes_file(Path::new("/proj/web/app.js")));
         // Relative to the config's folder, not to wherever the walk started.
         assert!(!p.excludes_dir(Path::new("/proj/src/vendor")));
+        // Outside that folder (with `--config`), paths climb out with `..`.
+        let cfg = Config {
+            exclude: vec!["../web/**".into()],
+            ..Config::default()
+        };
+        let p = Policy::new(cfg, PathBuf::from("/proj/ci"));
+        assert_eq!(
+            p.relative(Path::new("/proj/web/a.js")),
+            PathBuf::from("../web/a.js")
+        );
+        assert!(p.excludes_dir(Path::new("/proj/web")));
+        assert!(p.excludes_file(Path::new("/proj/web/x/a.js")));
+        assert!(!p.excludes_file(Path::new("/proj/src/a.js")));
     }
 
     #[test]
@@ -514,7 +558,7 @@ mod tests {
         )
         .unwrap();
         fs::write(root.join("lib/heap-audit.toml"), "[rules\n").unwrap();
-        let configs = Configs::new(None);
+        let configs = Configs::new(root, None);
         let rule = crate::rules::registry().index_of("py/pow-half").unwrap();
         let app = configs
             .settings(&root.join("app/pkg/m.py"), Lang::Python)

@@ -248,12 +248,13 @@ fn excerpt(line_no: usize, line: &str, start: usize, end: usize) -> Excerpt {
     }
 }
 
-/// Terminal columns a character takes: 0 for combining marks and joiners, 2 for East Asian wide
+/// Terminal columns a character takes: 0 for combining marks, joiners and emoji skin tones, 2 for East Asian wide
 /// characters and emoji, else 1. An approximation of Unicode's East Asian Width that covers the
 /// characters source code contains in practice; it only affects where carets are drawn.
 pub fn char_width(c: char) -> usize {
     match c as u32 {
         0x0300..=0x036F
+        | 0x1F3FB..=0x1F3FF
         | 0x200B..=0x200F
         | 0x20D0..=0x20FF
         | 0xFE00..=0xFE0F
