@@ -447,12 +447,8 @@ fn report(
                     result = result.and_then(|()| out.write_all(b"\n"));
                 }
             }
-            Format::Json => result = out.write_all(json::render(all_findings()).as_bytes()),
-            Format::Sarif => {
-                result = out.write_all(
-                    sarif::render(all_findings(), &problems, config_errors, cwd).as_bytes(),
-                )
-            }
+            Format::Json => result = json::write(out, outcomes),
+            Format::Sarif => result = sarif::write(out, outcomes, &problems, config_errors, cwd),
         }
     }
     let _ = result.and_then(|()| out.flush());

@@ -1,17 +1,18 @@
 //! `--format json`: an array of findings, in path and position order.
 
-use std::path::Path;
+use std::borrow::Cow;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::report::Located;
+use super::report::{FileOutcome, Located};
 
 /// One finding. Lines and columns are 1-based; columns count Unicode characters; `end_*` is
 /// the position just after the range. The profile issue adds a `profile` field (allocation data
 /// for the line) here.
 #[derive(Serialize)]
 pub struct JsonFinding<'a> {
-    pub path: String,
+    pub path: Cow<'a, str>,
     pub rule: &'static str,
     pub severity: &'static str,
     pub message: &'a str,
@@ -26,9 +27,9 @@ pub struct JsonFinding<'a> {
 }
 
 impl<'a> JsonFinding<'a> {
-    pub fn new(path: &Path, f: &'a Located) -> Self {
+    pub fn new(path: Cow<'a, str>, f: &'a Located) -> Self {
         Self {
-            path: path.to_string_lossy().into_owned(),
+            path,
             rule: f.rule_id(),
             severity: f.severity.as_str(),
             message: &f.message,
@@ -43,10 +44,17 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-/// The whole array, pretty-printed, ending in a newline.
-pub fn render<'a>(findings: impl Iterator<Item = (&'a Path, &'a Located)>) -> String {
-    let all: Vec<JsonFinding> = findings.map(|(p, f)| JsonFinding::new(p, f)).collect();
-    let mut text = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_owned());
-    text.push('\n');
-    text
+/// Writes the whole array, pretty-printed, and a final newline.
+pub fn write(out: &mut dyn Write, files: &[FileOutcome]) -> io::Result<()> {
+    let mut all = Vec::with_capacity(files.iter().map(|f| f.findings.len()).sum());
+    for file in files.iter().filter(|f| !f.findings.is_empty()) {
+        let path = file.path.to_string_lossy();
+        all.extend(
+            file.findings
+                .iter()
+                .map(|f| JsonFinding::new(path.clone(), f)),
+        );
+    }
+    serde_json::to_writer_pretty(&mut *out, &all)?;
+    out.write_all(b"\n")
 }

@@ -5,12 +5,14 @@
 //! (`columnKind`), the same as the JSON output's. File-level problems (unreadable files, bad
 //! configuration) become `toolExecutionNotifications`.
 
+use std::io::{self, Write};
 use std::path::Path;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::discover::Problem;
-use super::report::Located;
+use super::report::{FileOutcome, Located};
 use crate::config::ConfigError;
 use crate::engine::Severity;
 use crate::language::Family;
@@ -20,8 +22,6 @@ pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// The project's home; rule help links point into its reference guides.
 pub const INFORMATION_URI: &str = "https://github.com/heap-audit/heap-audit";
-/// Fingerprint scheme: rule id, the finding's line text (trimmed), its occurrence on such lines.
-const FINGERPRINT_KEY: &str = "heapAudit/v1";
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -81,17 +81,33 @@ fn rule_descriptor(rule: &Rule) -> Value {
     })
 }
 
-/// A URI reference for `path`: relative paths (and absolute ones under `cwd`) relative to
-/// `%SRCROOT%`, the working folder; others as `file://` URIs.
-fn artifact_location(path: &Path, cwd: &Path) -> Value {
-    let relative = if path.is_absolute() {
-        path.strip_prefix(cwd).ok()
-    } else {
-        Some(path)
-    };
-    match relative {
-        Some(rel) => json!({ "uri": encode_uri_path(rel), "uriBaseId": "%SRCROOT%" }),
-        None => json!({ "uri": format!("file://{}", encode_uri_path(path)) }),
+/// Where a file is: relative paths (and absolute ones under `cwd`) relative to `%SRCROOT%`,
+/// the working folder; others as `file://` URIs.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+impl ArtifactLocation {
+    fn new(path: &Path, cwd: &Path) -> Self {
+        let relative = if path.is_absolute() {
+            path.strip_prefix(cwd).ok()
+        } else {
+            Some(path)
+        };
+        match relative {
+            Some(rel) => Self {
+                uri: encode_uri_path(rel),
+                uri_base_id: Some("%SRCROOT%"),
+            },
+            None => Self {
+                uri: format!("file://{}", encode_uri_path(path)),
+                uri_base_id: None,
+            },
+        }
     }
 }
 
@@ -113,30 +129,101 @@ fn encode_uri_path(path: &Path) -> String {
     out
 }
 
-fn result(path: &Path, f: &Located, cwd: &Path) -> Value {
-    let mut r = json!({
-        "ruleId": f.rule_id(),
-        "ruleIndex": f.rule,
-        "level": level(f.severity),
-        "message": { "text": f.message },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": artifact_location(path, cwd),
-                "region": {
-                    "startLine": f.line,
-                    "startColumn": f.column,
-                    "endLine": f.end_line,
-                    "endColumn": f.end_column,
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: &'a ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: PhysicalLocation<'a>,
+}
+
+/// Our fingerprint scheme, version 1: rule id, the finding's line text (trimmed), and how many
+/// times that pair occurred earlier in the file. Stable when unrelated lines move.
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "heapAudit/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+struct FixProperty<'a> {
+    applicability: &'static str,
+    title: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    loop_depth: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixProperty<'a>>,
+}
+
+/// One result; typed (not a `serde_json::Value`) so a large run streams out cheaply.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: u16,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+}
+
+impl<'a> SarifResult<'a> {
+    fn new(artifact: &'a ArtifactLocation, f: &'a Located) -> Self {
+        Self {
+            rule_id: f.rule_id(),
+            rule_index: f.rule,
+            level: level(f.severity),
+            message: Text { text: &f.message },
+            locations: [Location {
+                physical_location: PhysicalLocation {
+                    artifact_location: artifact,
+                    region: Region {
+                        start_line: f.line,
+                        start_column: f.column,
+                        end_line: f.end_line,
+                        end_column: f.end_column,
+                    },
                 },
+            }],
+            partial_fingerprints: Fingerprints {
+                v1: format!("{:016x}", f.fingerprint),
             },
-        }],
-        "partialFingerprints": { FINGERPRINT_KEY: format!("{:016x}", f.fingerprint) },
-        "properties": { "loopDepth": f.loop_depth },
-    });
-    if let (Some(a), Some(title)) = (f.fix, &f.fix_title) {
-        r["properties"]["fix"] = json!({ "applicability": a.as_str(), "title": title });
+            properties: ResultProperties {
+                loop_depth: f.loop_depth,
+                fix: f
+                    .fix
+                    .zip(f.fix_title.as_deref())
+                    .map(|(a, title)| FixProperty {
+                        applicability: a.as_str(),
+                        title,
+                    }),
+            },
+        }
     }
-    r
 }
 
 fn notification(
@@ -148,7 +235,7 @@ fn notification(
 ) -> Value {
     let mut n = json!({ "level": level, "message": { "text": message } });
     if let Some(p) = path {
-        let mut physical = json!({ "artifactLocation": artifact_location(p, cwd) });
+        let mut physical = json!({ "artifactLocation": ArtifactLocation::new(p, cwd) });
         if let Some((l, c)) = line {
             physical["region"] = json!({ "startLine": l, "startColumn": c });
         }
@@ -157,19 +244,49 @@ fn notification(
     n
 }
 
-/// The SARIF log for a run.
-pub fn render<'a>(
-    findings: impl Iterator<Item = (&'a Path, &'a Located)>,
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    invocations: [Value; 1],
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+/// Writes the SARIF log for a run, and a final newline.
+pub fn write(
+    out: &mut dyn Write,
+    files: &[FileOutcome],
     problems: &[Problem],
     config_errors: &[ConfigError],
     cwd: &Path,
-) -> String {
+) -> io::Result<()> {
     let rules: Vec<Value> = registry()
         .rules()
         .iter()
         .map(|r| rule_descriptor(r))
         .collect();
-    let results: Vec<Value> = findings.map(|(p, f)| result(p, f, cwd)).collect();
+    let artifacts: Vec<ArtifactLocation> = files
+        .iter()
+        .map(|f| ArtifactLocation::new(&f.path, cwd))
+        .collect();
+    let results: Vec<SarifResult> = files
+        .iter()
+        .zip(&artifacts)
+        .flat_map(|(file, artifact)| {
+            file.findings
+                .iter()
+                .map(move |f| SarifResult::new(artifact, f))
+        })
+        .collect();
     let mut notifications: Vec<Value> = config_errors
         .iter()
         .map(|e| notification("error", e.message.clone(), e.path.as_deref(), e.line, cwd))
@@ -179,11 +296,11 @@ pub fn render<'a>(
         notification(level, p.message.clone(), Some(&p.path), None, cwd)
     }));
     let successful = config_errors.is_empty() && !problems.iter().any(|p| p.is_error);
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
                 "driver": {
                     "name": "heap-audit",
                     "version": env!("CARGO_PKG_VERSION"),
@@ -191,18 +308,17 @@ pub fn render<'a>(
                     "informationUri": INFORMATION_URI,
                     "rules": rules,
                 },
-            },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
+            }),
+            column_kind: "unicodeCodePoints",
+            invocations: [json!({
                 "executionSuccessful": successful,
                 "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
+            })],
+            results,
         }],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -219,13 +335,15 @@ mod tests {
         );
         assert_eq!(encode_uri_path(Path::new("é.py")), "%C3%A9.py");
         let cwd = Path::new("/w");
+        let inside = ArtifactLocation::new(Path::new("/w/a/b.rs"), cwd);
         assert_eq!(
-            artifact_location(Path::new("/w/a/b.rs"), cwd)["uri"],
-            "a/b.rs"
+            (inside.uri.as_str(), inside.uri_base_id),
+            ("a/b.rs", Some("%SRCROOT%"))
         );
+        let outside = ArtifactLocation::new(Path::new("/elsewhere/b.rs"), cwd);
         assert_eq!(
-            artifact_location(Path::new("/elsewhere/b.rs"), cwd)["uri"],
-            "file:///elsewhere/b.rs"
+            (outside.uri.as_str(), outside.uri_base_id),
+            ("file:///elsewhere/b.rs", None)
         );
         let rule = registry().get("rust/format-literal").unwrap();
         assert!(help_uri(rule).ends_with("/server/guides/rust.md#rustformat-literal"));
