@@ -511,3 +511,39 @@ fn paint(style: Style, sgr: &str, text: &str) -> String {
         text.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_counts_error_and_missing_nodes() {
+        let count =
+            |src: &str| syntax_errors(&parse_str(Lang::Rust, src, DEFAULT_PARSE_BUDGET).unwrap());
+        assert_eq!(count("fn f() { let s = 1; }"), 0);
+        assert!(count("fn f() { let s = ; }") >= 1);
+        assert!(count("fn f() { let s = 1 }") >= 1, "a missing `;`");
+    }
+
+    #[test]
+    fn analyse_reports_fixes_and_what_remains() {
+        let settings = Settings::default();
+        let src = "fn f() { let s = format!(\"x\"); }\n";
+        let plain = analyse(Lang::Rust, src, &settings, None).unwrap();
+        assert_eq!(plain.findings.len(), 1);
+        assert!(plain.fixed.is_none());
+        let fixed = analyse(Lang::Rust, src, &settings, Some(FixMode::SafeOnly)).unwrap();
+        let f = fixed.fixed.expect("a safe fix applies");
+        assert_eq!(f.text, "fn f() { let s = \"x\".to_string(); }\n");
+        assert_eq!((f.count, f.remaining.len()), (1, 0));
+        // Only an unsafe fix on offer: nothing changes in safe mode.
+        let py = analyse(
+            Lang::Python,
+            "y = x ** 0.5\n",
+            &settings,
+            Some(FixMode::SafeOnly),
+        )
+        .unwrap();
+        assert!(py.fixed.is_none() && py.findings.len() == 1);
+    }
+}

@@ -14,9 +14,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::source::Snapshot;
 
-/// Test-only: when set, its value is appended to the file just before the unchanged check, as a
-/// concurrent editor would. Lets the CLI tests show the refusal deterministically.
+/// Test-only, debug builds only: when set, its value is appended to the file just before the
+/// unchanged check, as a concurrent editor would. Lets the CLI tests show the refusal
+/// deterministically; release binaries do not read it.
+#[cfg(debug_assertions)]
 const TEST_EDIT_BEFORE_WRITE: &str = "HEAP_AUDIT_TEST_EDIT_BEFORE_WRITE";
+
+#[cfg(debug_assertions)]
+fn test_edit_before_write(path: &Path) -> Result<(), String> {
+    if let Some(text) = std::env::var_os(TEST_EDIT_BEFORE_WRITE) {
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| e.to_string())?;
+        f.write_all(text.as_encoded_bytes())
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
 
 /// Replaces the file at `path` with `new`. `root` is the folder being checked (the path
 /// argument, or a file argument's folder); `original` and `snapshot` are what was read.
@@ -55,14 +70,8 @@ pub fn replace(
             tmp.path.display()
         )
     })?;
-    if let Some(text) = std::env::var_os(TEST_EDIT_BEFORE_WRITE) {
-        let mut f = OpenOptions::new()
-            .append(true)
-            .open(&real)
-            .map_err(|e| e.to_string())?;
-        f.write_all(text.as_encoded_bytes())
-            .map_err(|e| e.to_string())?;
-    }
+    #[cfg(debug_assertions)]
+    test_edit_before_write(&real)?;
     if !unchanged(&real, original, snapshot) {
         return Err("changed on disk since it was read; fixes not written (run again)".to_owned());
     }
