@@ -487,3 +487,56 @@ fn exit_without_shutdown_is_code_1_and_end_of_input_ends_the_server() {
         Some(0)
     );
 }
+
+#[test]
+fn rapid_typing_is_applied_in_order_and_published_monotonically() {
+    let mut client = start();
+    client.initialize(client_capabilities(Enc::Utf16, false), json!({}));
+    let uri = "file:///work/demo/typing.py";
+    let mut text = String::from("# 😀\r\nx = 2\r\n");
+    client.did_open(uri, "python", 1, &text);
+    client.diagnostics(uri, 1);
+    // Type 20 lines one character at a time (CRLF as two keystrokes), without waiting.
+    let line = "y = x ** 0.5  # 😀\r\n";
+    let mut version = 1;
+    for _ in 0..20 {
+        for ch in line.chars() {
+            version += 1;
+            let (l, c) = position(&text, text.len(), Enc::Utf16);
+            let at = json!({"line": l, "character": c});
+            client.did_change(
+                uri,
+                version,
+                json!([{"range": {"start": at, "end": at}, "text": ch.to_string()}]),
+            );
+            text.push(ch);
+        }
+    }
+    let last = client.diagnostics(uri, version);
+    let expected: Vec<Value> = text
+        .match_indices("x ** 0.5")
+        .map(|(at, s)| range_json(&text, at..at + s.len(), Enc::Utf16))
+        .collect();
+    assert_eq!(expected.len(), 20);
+    assert_eq!(
+        last.iter().map(|d| d["range"].clone()).collect::<Vec<_>>(),
+        expected,
+        "every edit applied, in order"
+    );
+    // Whatever was published before, in arrival order, never went back in version.
+    let versions: Vec<i64> = client
+        .drain(Duration::from_millis(300))
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        .map(|m| m["params"]["version"].as_i64().expect("versioned"))
+        .collect();
+    assert!(versions.windows(2).all(|w| w[0] <= w[1]), "{versions:?}");
+    assert!(versions.iter().all(|&v| v <= version), "{versions:?}");
+    assert!(
+        versions.len() < 200,
+        "rapid edits coalesce ({} publishes for {} edits)",
+        versions.len() + 1,
+        version - 1
+    );
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}

@@ -140,6 +140,8 @@ pub(crate) struct Session {
     publish: mpsc::UnboundedSender<Publish>,
     /// Error messages found during `initialize`, shown once the client is `initialized`.
     pub startup_errors: Mutex<Vec<String>>,
+    /// The runtime the session was created on, for messages sent from the analysis thread.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 thread_local! {
@@ -178,6 +180,7 @@ impl Session {
             queue: Queue::default(),
             publish,
             startup_errors: Mutex::new(Vec::new()),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         }
     }
 
@@ -303,13 +306,12 @@ impl Session {
         }
     }
 
-    /// Sends a log message from synchronous code (fire and forget).
+    /// Sends a log message from synchronous code, e.g. the analysis thread (fire and forget).
     pub fn log_later(&self, typ: MessageType, message: String) {
         let client = self.client.clone();
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move { client.log_message(typ, message).await });
-        } else {
-            eprintln!("{message}");
+        match &self.runtime {
+            Some(rt) => drop(rt.spawn(async move { client.log_message(typ, message).await })),
+            None => eprintln!("{message}"),
         }
     }
 
