@@ -64,9 +64,11 @@ fn malformed_frames_unknown_methods_and_out_of_range_positions() {
         e["message"].as_str().unwrap().starts_with("Parse error"),
         "{e}"
     );
-    // A garbage header block.
+    // A garbage header block: reported once; the next frame is served.
     client.send_raw(b"This is not a header\r\n\r\n");
     error_response(&mut client, -32700, Value::Null);
+    let e = client.request("heap-audit/nothing", json!({})).unwrap_err();
+    assert_eq!(e["code"], -32601);
     // Garbage glued in front of a good frame: one error, then the frame is served.
     let mut glued = b"\x00\xffjunk".to_vec();
     glued.extend(frame(

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
@@ -81,7 +81,7 @@ pub(crate) struct DocState {
     pub version: i32,
     /// Which opening of this URI this is: versions restart when a document is reopened.
     pub open_seq: u64,
-    pub path: Option<PathBuf>,
+    pub path: Option<Arc<Path>>,
     /// The cached analysis (of `version`, or of an older one until the next analysis lands).
     pub analysis: Option<Arc<Analysis>>,
     /// The version of the last published diagnostics.
@@ -96,7 +96,7 @@ pub(crate) struct Snapshot {
     pub tree: Option<Tree>,
     pub version: i32,
     pub open_seq: u64,
-    pub path: Option<PathBuf>,
+    pub path: Option<Arc<Path>>,
     pub resolved: Resolved,
     pub settings_gen: u64,
     /// The cached analysis, if it is for this version and settings generation.

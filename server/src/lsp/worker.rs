@@ -73,7 +73,12 @@ pub(crate) fn spawn(session: Arc<Session>) -> std::io::Result<std::thread::JoinH
         .name("heap-audit-analysis".into())
         .spawn(move || {
             while let Some(uri) = session.queue.pop() {
-                analyse_and_publish(&session, &uri);
+                // A bug here must cost one analysis, not the thread (rules are guarded already).
+                let run = std::panic::AssertUnwindSafe(|| analyse_and_publish(&session, &uri));
+                if std::panic::catch_unwind(run).is_err() {
+                    let message = format!("heap-audit: analysing {} failed", uri.as_str());
+                    session.log_later(tower_lsp_server::ls_types::MessageType::ERROR, message);
+                }
             }
         })
 }

@@ -27,7 +27,7 @@ pub(crate) async fn did_open(session: &Arc<Session>, params: DidOpenTextDocument
         doc,
         version: item.version,
         open_seq: session.next_open_seq(),
-        path: file_path(&item.uri),
+        path: file_path(&item.uri).map(Arc::from),
         analysis: None,
         last_published: None,
     };
