@@ -102,6 +102,7 @@ fn quick_fix_actions(
 ) {
     let enc = caps.encoding;
     let mut suppressions = Vec::new();
+    let mut suppressed: Vec<(u16, usize)> = Vec::new();
     for (i, f) in analysis.findings.iter().enumerate() {
         let intersects = f.range.start <= requested.end && requested.start <= f.range.end;
         if !intersects && !named(i) {
@@ -128,7 +129,12 @@ fn quick_fix_actions(
                 ..Default::default()
             }));
         }
-        if f.rule != registry().unused_suppression() {
+        // One suppression per rule and line, whatever the number of findings there.
+        let line = snap
+            .rope
+            .byte_to_line(f.range.start.min(snap.rope.len_bytes()));
+        if f.rule != registry().unused_suppression() && !suppressed.contains(&(f.rule, line)) {
+            suppressed.push((f.rule, line));
             if let Some(edit) = suppression_edit(snap, f) {
                 suppressions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: format!("Suppress {} on this line", f.rule_id()),
@@ -491,6 +497,37 @@ mod tests {
             (1, 1, 0)
         );
         assert_eq!(e.new_text, "\rx\n");
+    }
+
+    #[test]
+    fn one_suppression_per_rule_and_line() {
+        let src = "fn f() -> [String; 2] {\n    [format!(\"a\"), format!(\"b\")]\n}\n";
+        let (snap, analysis) = snapshot(Lang::Rust, src);
+        assert_eq!(analysis.findings.len(), 2);
+        let mut out = Vec::new();
+        quick_fix_actions(
+            &snap,
+            &analysis,
+            0..src.len(),
+            |_| false,
+            Caps::default(),
+            &mut out,
+        );
+        let titles: Vec<String> = out
+            .iter()
+            .map(|a| match a {
+                CodeActionOrCommand::CodeAction(a) => a.title.clone(),
+                CodeActionOrCommand::Command(c) => c.title.clone(),
+            })
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Replace `format!` with `.to_string()`",
+                "Replace `format!` with `.to_string()`",
+                "Suppress rust/format-literal on this line"
+            ]
+        );
     }
 
     #[test]
