@@ -104,7 +104,9 @@ mod tests {
             rule_url("rust/format-literal").as_deref(),
             Some("https://github.com/heap-audit/heap-audit/blob/main/server/guides/rust.md#rustformat-literal")
         );
-        assert!(rule_url("unused-suppression").unwrap().ends_with("/general.md#unused-suppression"));
+        assert!(rule_url("unused-suppression")
+            .unwrap()
+            .ends_with("/general.md#unused-suppression"));
         assert_eq!(rule_url("rust/nope"), None);
     }
 }
