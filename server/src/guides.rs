@@ -48,6 +48,28 @@ fn section_in<'g>(guide: &'g str, rule_id: &str) -> Option<&'g str> {
     None
 }
 
+/// Where the reference guides are published. Rule links (the LSP `codeDescription.href`) are
+/// built from this one base: `<base><guide file>#<section anchor>`.
+pub const DOCS_BASE_URL: &str = "https://github.com/heap-audit/heap-audit/blob/main/server/guides/";
+
+/// The link to a rule's section of its guide, e.g. `…/guides/rust.md#rustformat-literal` (the
+/// anchor GitHub gives the heading `## rust/format-literal`).
+pub fn rule_url(rule_id: &str) -> Option<String> {
+    let family = crate::rules::registry().get(rule_id)?.meta.family;
+    let file = match family {
+        Some(Family::Rust) => "rust.md",
+        Some(Family::Js) => "js.md",
+        Some(Family::Python) => "python.md",
+        None => "general.md",
+    };
+    let anchor: String = rule_id
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .map(|c| if c == ' ' { '-' } else { c.to_ascii_lowercase() })
+        .collect();
+    Some(format!("{DOCS_BASE_URL}{file}#{anchor}"))
+}
+
 /// A section's subsection body (e.g. "### Fix safety"), trimmed.
 pub fn subsection<'g>(section: &'g str, heading: &str) -> Option<&'g str> {
     let start = section.find(heading)? + heading.len();
@@ -96,5 +118,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn rule_urls_point_at_the_guide_sections() {
+        assert_eq!(
+            rule_url("rust/format-literal").as_deref(),
+            Some("https://github.com/heap-audit/heap-audit/blob/main/server/guides/rust.md#rustformat-literal")
+        );
+        assert!(rule_url("unused-suppression")
+            .unwrap()
+            .ends_with("/general.md#unused-suppression"));
+        assert_eq!(rule_url("rust/nope"), None);
     }
 }

@@ -1,9 +1,90 @@
-//! The language server (tower-lsp-server over stdio). Converts between LSP positions and the
-//! engine's byte ranges at this boundary.
+//! The language server: tower-lsp-server behind our own framing layer, over stdio.
+//!
+//! Converts between LSP positions and the engine's byte ranges at this boundary and nowhere else
+//! (`encoding`). One file per LSP method under `requests/` and `notifications/`; the shared state
+//! is in `state`, the analysis thread and the ordered publisher in `worker`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tower_lsp_server::{LspService, Server};
+
+mod backend;
+mod configuration;
+mod diagnostics;
+pub mod encoding;
+mod notifications;
+mod requests;
+mod settings;
+mod state;
+mod transport;
+mod worker;
+
+pub use backend::Backend;
+pub use diagnostics::SOURCE;
+pub use requests::code_action::FIX_ALL_KIND;
+
+/// Handlers that tower-lsp may run at once. Requests that wait (on the analysis pool, or on the
+/// client) must not hold up the notifications behind them.
+const CONCURRENCY: usize = 16;
+/// How long to let in-flight work finish once the client has gone or said `exit`.
+const DRAIN: Duration = Duration::from_secs(3);
+
+/// `heap-audit server`: serves LSP on stdin/stdout until `exit` or the end of input.
 pub fn run() -> ExitCode {
-    eprintln!("heap-audit: the server is being built");
-    ExitCode::from(2)
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("heap-audit-lsp")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("heap-audit: cannot start the server runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // The blocking stdin read may never return; do not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+/// Serves LSP over any byte streams. Returns 0 when the session ended after a `shutdown`
+/// request, 1 otherwise (the LSP rule for `exit`; the same for a client that just went away).
+pub async fn serve<I, O>(input: I, output: O) -> ExitCode
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    let (to_lsp, lsp_in) = tokio::io::duplex(64 * 1024);
+    let (lsp_out, from_lsp) = tokio::io::duplex(64 * 1024);
+    let (errors_tx, errors_rx) = mpsc::unbounded_channel();
+
+    let (service, socket) = LspService::new(Backend::new);
+    let session = Arc::clone(&service.inner().session);
+    let publisher = service.inner().publisher.clone();
+    let server = tokio::spawn(
+        Server::new(lsp_in, lsp_out, socket)
+            .concurrency_level(CONCURRENCY)
+            .serve(service),
+    );
+    let writer = tokio::spawn(transport::pump_output(from_lsp, errors_rx, output));
+
+    let end = transport::pump_input(input, to_lsp, errors_tx).await;
+    // `to_lsp` is dropped: tower-lsp sees the end of its input (after `exit` it stops anyway).
+    let _ = tokio::time::timeout(DRAIN, server).await;
+    let _ = tokio::time::timeout(DRAIN, writer).await;
+    session.queue.close();
+    publisher.abort();
+    if end == transport::InputEnd::ServerGone {
+        eprintln!("heap-audit: the protocol layer stopped unexpectedly");
+    }
+    if session.is_shut_down() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

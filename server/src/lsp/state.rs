@@ -1,0 +1,432 @@
+//! The server's state: open documents, what the client can do, settings, and the analysis cache.
+//!
+//! Locks here are brief and synchronous: a document's entry in the map is held only to edit it
+//! or to take a snapshot (an O(1) rope clone and tree clone). Nothing holds a lock or a
+//! tree-sitter object across an `.await`.
+
+use std::cell::RefCell;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use dashmap::DashMap;
+use ropey::Rope;
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::{ClientCapabilities, Diagnostic, MessageType, Uri};
+use tower_lsp_server::Client;
+use tree_sitter::Tree;
+
+use super::encoding::Encoding;
+use super::settings::{Resolved, Workspace};
+use super::worker::Queue;
+use crate::document::Document;
+use crate::engine::Finding;
+use crate::language::Lang;
+
+/// What the client declared that changes how we talk to it. Fixed at `initialize`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Caps {
+    pub encoding: Encoding,
+    /// `textDocument.diagnostic`: the client pulls diagnostics; we never push them.
+    pub pull_diagnostics: bool,
+    /// `workspace.diagnostics.refreshSupport`.
+    pub diagnostic_refresh: bool,
+    /// `workspace.workspaceEdit.documentChanges`: edits can carry the document version.
+    pub document_changes: bool,
+    /// `workspace.configuration`: we can ask for our settings section.
+    pub configuration: bool,
+    /// `workspace.didChangeWatchedFiles.dynamicRegistration`.
+    pub watch_files: bool,
+}
+
+impl Caps {
+    pub fn from_client(caps: &ClientCapabilities) -> Self {
+        let ws = caps.workspace.as_ref();
+        Self {
+            encoding: Encoding::negotiate(caps),
+            pull_diagnostics: caps
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some()),
+            diagnostic_refresh: ws
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                == Some(true),
+            document_changes: ws
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|e| e.document_changes)
+                == Some(true),
+            configuration: ws.and_then(|w| w.configuration) == Some(true),
+            watch_files: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                == Some(true),
+        }
+    }
+}
+
+/// The findings of one version of a document under one settings generation.
+#[derive(Debug)]
+pub(crate) struct Analysis {
+    pub version: i32,
+    pub settings_gen: u64,
+    pub findings: Vec<Finding>,
+}
+
+/// An open document.
+pub(crate) struct DocState {
+    pub doc: Document,
+    /// The LSP version of the text in `doc`.
+    pub version: i32,
+    /// Which opening of this URI this is: versions restart when a document is reopened.
+    pub open_seq: u64,
+    pub path: Option<Arc<Path>>,
+    /// The cached analysis (of `version`, or of an older one until the next analysis lands).
+    pub analysis: Option<Arc<Analysis>>,
+    /// The version of the last published diagnostics.
+    pub last_published: Option<i32>,
+}
+
+/// A consistent copy of a document's state, taken under a brief lock, to work on anywhere.
+pub(crate) struct Snapshot {
+    pub uri: Uri,
+    pub lang: Lang,
+    pub rope: Rope,
+    pub tree: Option<Tree>,
+    pub version: i32,
+    pub open_seq: u64,
+    pub path: Option<Arc<Path>>,
+    pub resolved: Resolved,
+    pub settings_gen: u64,
+    /// The cached analysis, if it is for this version and settings generation.
+    pub cached: Option<Arc<Analysis>>,
+}
+
+/// What the publisher task sends, in order.
+pub(crate) enum Publish {
+    /// Findings of one version: published only if that is still the document's version.
+    Findings {
+        uri: Uri,
+        open_seq: u64,
+        version: i32,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// Clears a closed document's diagnostics.
+    Clear { uri: Uri },
+    /// Diagnostics for a file that is not an open document (a broken `heap-audit.toml`).
+    File {
+        uri: Uri,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// The version gate: findings computed for `candidate` may be published only if the document is
+/// still the same opening at that same version, and nothing newer was published before.
+pub(crate) fn may_publish(doc: &DocState, open_seq: u64, candidate: i32) -> bool {
+    doc.open_seq == open_seq
+        && doc.version == candidate
+        && doc.last_published.is_none_or(|p| candidate >= p)
+}
+
+pub(crate) struct Session {
+    pub client: Client,
+    pub docs: DashMap<Uri, DocState>,
+    caps: OnceLock<Caps>,
+    pub workspace: RwLock<Workspace>,
+    shutdown: AtomicBool,
+    open_seq: AtomicU64,
+    pub queue: Queue,
+    publish: mpsc::UnboundedSender<Publish>,
+    /// Error messages found during `initialize`, shown once the client is `initialized`.
+    pub startup_errors: Mutex<Vec<String>>,
+    /// The runtime the session was created on, for messages sent from the analysis thread.
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+thread_local! {
+    /// The text of a snapshot, copied out of the rope into a buffer reused across analyses.
+    static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Runs `f` on the rope's text, copied into this thread's reused buffer. `f` must not call
+/// `with_text` itself.
+pub(crate) fn with_text<R>(rope: &Rope, f: impl FnOnce(&str) -> R) -> R {
+    TEXT.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        buf.reserve(rope.len_bytes());
+        for chunk in rope.chunks() {
+            buf.push_str(chunk);
+        }
+        let out = f(&buf);
+        // Do not keep a huge buffer alive after a huge document.
+        if buf.capacity() > 16 * 1024 * 1024 {
+            *buf = String::new();
+        }
+        out
+    })
+}
+
+impl Session {
+    pub fn new(client: Client, publish: mpsc::UnboundedSender<Publish>) -> Self {
+        Self {
+            client,
+            docs: DashMap::new(),
+            caps: OnceLock::new(),
+            workspace: RwLock::new(Workspace::new(Default::default(), Vec::new())),
+            shutdown: AtomicBool::new(false),
+            open_seq: AtomicU64::new(0),
+            queue: Queue::default(),
+            publish,
+            startup_errors: Mutex::new(Vec::new()),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
+    }
+
+    /// The client's capabilities (defaults before `initialize`).
+    pub fn caps(&self) -> Caps {
+        self.caps.get().copied().unwrap_or_default()
+    }
+
+    pub fn set_caps(&self, caps: Caps) {
+        let _ = self.caps.set(caps);
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.caps().encoding
+    }
+
+    pub fn next_open_seq(&self) -> u64 {
+        self.open_seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn set_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_shut_down(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    pub fn send(&self, message: Publish) {
+        let _ = self.publish.send(message);
+    }
+
+    /// The current version of an open document.
+    pub fn version_of(&self, uri: &Uri) -> Option<(u64, i32)> {
+        self.docs.get(uri).map(|d| (d.open_seq, d.version))
+    }
+
+    /// Takes a snapshot of an open document: brief locks, O(1) copies.
+    pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
+        let (lang, rope, tree, version, open_seq, path, analysis) = {
+            let d = self.docs.get(uri)?;
+            (
+                d.doc.lang(),
+                d.doc.rope().clone(),
+                d.doc.tree().cloned(),
+                d.version,
+                d.open_seq,
+                d.path.clone(),
+                d.analysis.clone(),
+            )
+        };
+        let (resolved, settings_gen) = self
+            .workspace
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .resolve(path.as_deref());
+        let cached = analysis.filter(|a| a.version == version && a.settings_gen == settings_gen);
+        Some(Snapshot {
+            uri: uri.clone(),
+            lang,
+            rope,
+            tree,
+            version,
+            open_seq,
+            path,
+            resolved,
+            settings_gen,
+            cached,
+        })
+    }
+
+    /// The analysis of a snapshot: the cached one, or a fresh one (stored in the cache if the
+    /// document has not moved on). Synchronous and CPU-bound: call it off the async runtime.
+    pub fn analysis(&self, snap: &Snapshot) -> Arc<Analysis> {
+        if let Some(a) = &snap.cached {
+            return a.clone();
+        }
+        let findings = with_text(&snap.rope, |text| self.run_rules(snap, text));
+        let analysis = Arc::new(Analysis {
+            version: snap.version,
+            settings_gen: snap.settings_gen,
+            findings,
+        });
+        if let Some(mut d) = self.docs.get_mut(&snap.uri) {
+            let newer_cached = d
+                .analysis
+                .as_ref()
+                .is_some_and(|a| a.version == snap.version && a.settings_gen > snap.settings_gen);
+            if d.open_seq == snap.open_seq && d.version == snap.version && !newer_cached {
+                d.analysis = Some(analysis.clone());
+            }
+        }
+        analysis
+    }
+
+    /// Runs the engine on a snapshot's text. A panicking rule costs this analysis, not the server.
+    pub fn run_rules(&self, snap: &Snapshot, text: &str) -> Vec<Finding> {
+        let Some(tree) = &snap.tree else {
+            return Vec::new();
+        };
+        if snap
+            .path
+            .as_deref()
+            .is_some_and(|p| snap.resolved.excludes(p))
+        {
+            return Vec::new();
+        }
+        let settings = &snap.resolved.settings;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| {
+            crate::engine::analyze(snap.lang, text, tree, settings)
+        })) {
+            Ok(findings) => findings,
+            Err(_) => {
+                self.log_later(
+                    MessageType::ERROR,
+                    format!(
+                        "heap-audit: analysis of {} failed (a rule panicked)",
+                        snap.uri.as_str()
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Sends a log message from synchronous code, e.g. the analysis thread (fire and forget).
+    pub fn log_later(&self, typ: MessageType, message: String) {
+        let client = self.client.clone();
+        match &self.runtime {
+            Some(rt) => drop(rt.spawn(async move { client.log_message(typ, message).await })),
+            None => eprintln!("{message}"),
+        }
+    }
+
+    /// Queues a document for the analysis worker (push mode only; pulls compute on demand).
+    pub fn schedule(&self, uri: &Uri) {
+        if !self.caps().pull_diagnostics {
+            self.queue.push(uri);
+        }
+    }
+
+    /// Re-analyses every open document after a settings change: re-publishes (push mode) or asks
+    /// the client to pull again (pull mode).
+    pub async fn settings_changed(&self) {
+        let caps = self.caps();
+        if caps.pull_diagnostics {
+            if caps.diagnostic_refresh {
+                let client = self.client.clone();
+                // Not awaited here: a client that never answers must not hold up this handler.
+                tokio::spawn(async move { client.workspace_diagnostic_refresh().await });
+            }
+        } else {
+            let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
+            for uri in &uris {
+                self.queue.push(uri);
+            }
+        }
+    }
+}
+
+/// Runs `f` (CPU-heavy, synchronous) on the current runtime thread, telling a multi-threaded
+/// runtime to move its other tasks elsewhere meanwhile. Used for parsing large documents in the
+/// handlers that must apply edits in order.
+pub(crate) fn heavy<R>(bytes: usize, f: impl FnOnce() -> R) -> R {
+    const LARGE: usize = 1024 * 1024;
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if bytes >= LARGE && multi {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(open_seq: u64, version: i32, last_published: Option<i32>) -> DocState {
+        DocState {
+            doc: Document::new(Lang::Python, "x = 1\n"),
+            version,
+            open_seq,
+            path: None,
+            analysis: None,
+            last_published,
+        }
+    }
+
+    #[test]
+    fn version_gate_never_publishes_older_over_newer() {
+        // Current version, nothing published yet.
+        assert!(may_publish(&doc(1, 5, None), 1, 5));
+        // A stale analysis of an older version.
+        assert!(!may_publish(&doc(1, 5, None), 1, 4));
+        // A version newer than the document (cannot happen, but must not publish).
+        assert!(!may_publish(&doc(1, 5, None), 1, 6));
+        // Re-publishing the current version (new settings) is fine.
+        assert!(may_publish(&doc(1, 5, Some(5)), 1, 5));
+        // Something newer was already published: never go back.
+        assert!(!may_publish(&doc(1, 5, Some(6)), 1, 5));
+        // The document was closed and reopened: versions restart, old results are void.
+        assert!(!may_publish(&doc(2, 1, None), 1, 1));
+    }
+
+    #[test]
+    fn caps_follow_the_client() {
+        let caps: ClientCapabilities = serde_json::from_value(serde_json::json!({
+            "general": {"positionEncodings": ["utf-8", "utf-16"]},
+            "textDocument": {"diagnostic": {"dynamicRegistration": false}},
+            "workspace": {
+                "workspaceEdit": {"documentChanges": true},
+                "configuration": true,
+                "didChangeWatchedFiles": {"dynamicRegistration": true},
+                "diagnostics": {"refreshSupport": true}
+            }
+        }))
+        .unwrap();
+        let c = Caps::from_client(&caps);
+        assert_eq!(
+            c,
+            Caps {
+                encoding: Encoding::Utf8,
+                pull_diagnostics: true,
+                diagnostic_refresh: true,
+                document_changes: true,
+                configuration: true,
+                watch_files: true
+            }
+        );
+        assert_eq!(
+            Caps::from_client(&ClientCapabilities::default()),
+            Caps::default()
+        );
+    }
+
+    #[test]
+    fn text_buffer_is_reused_and_matches_the_rope() {
+        let rope = Rope::from_str("a😀\r\nb");
+        assert_eq!(with_text(&rope, str::to_owned), "a😀\r\nb");
+        let cap = TEXT.with(|c| c.borrow().capacity());
+        assert_eq!(with_text(&Rope::from_str("xy"), str::len), 2);
+        assert_eq!(
+            TEXT.with(|c| c.borrow().capacity()),
+            cap,
+            "no new allocation for a smaller text"
+        );
+    }
+}

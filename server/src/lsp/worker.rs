@@ -1,0 +1,173 @@
+//! Analysis off the async runtime, and publishing in order.
+//!
+//! Handlers queue a document's URI; one dedicated thread takes URIs from the queue, snapshots the
+//! document's newest version, analyses it and hands the diagnostics to the publisher task. A URI
+//! already waiting in the queue is not queued twice, so rapid edits coalesce: whatever version is
+//! current when the worker gets to it is the one analysed, and the versions typed in between are
+//! never analysed at all. The publisher task is the only sender of `publishDiagnostics`, and it
+//! applies the version gate right before each send.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::Uri;
+
+use super::diagnostics;
+use super::state::{may_publish, Publish, Session};
+
+/// URIs waiting for analysis, each at most once.
+#[derive(Default)]
+pub(crate) struct Queue {
+    inner: Mutex<QueueInner>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct QueueInner {
+    uris: VecDeque<Uri>,
+    closed: bool,
+}
+
+impl Queue {
+    /// Queues `uri` unless it is already waiting (then the wait covers the newer version too).
+    pub fn push(&self, uri: &Uri) {
+        let mut q = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if q.closed || q.uris.contains(uri) {
+            return;
+        }
+        q.uris.push_back(uri.clone());
+        drop(q);
+        self.ready.notify_one();
+    }
+
+    /// The next URI, waiting for one; `None` once the queue is closed.
+    pub fn pop(&self) -> Option<Uri> {
+        let mut q = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if q.closed {
+                return None;
+            }
+            if let Some(uri) = q.uris.pop_front() {
+                return Some(uri);
+            }
+            q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Stops the worker after its current document.
+    pub fn close(&self) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        self.ready.notify_all();
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.inner.lock().unwrap().uris.len()
+    }
+}
+
+/// Starts the analysis thread.
+pub(crate) fn spawn(session: Arc<Session>) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("heap-audit-analysis".into())
+        .spawn(move || {
+            while let Some(uri) = session.queue.pop() {
+                // A bug here must cost one analysis, not the thread (rules are guarded already).
+                let run = std::panic::AssertUnwindSafe(|| analyse_and_publish(&session, &uri));
+                if std::panic::catch_unwind(run).is_err() {
+                    let message = format!("heap-audit: analysing {} failed", uri.as_str());
+                    session.log_later(tower_lsp_server::ls_types::MessageType::ERROR, message);
+                }
+            }
+        })
+}
+
+fn analyse_and_publish(session: &Session, uri: &Uri) {
+    let Some(snap) = session.snapshot(uri) else {
+        return;
+    };
+    let analysis = session.analysis(&snap);
+    let caps = session.caps();
+    if caps.pull_diagnostics {
+        return;
+    }
+    let diagnostics = diagnostics::build(&analysis, &snap.rope, caps.encoding);
+    session.send(Publish::Findings {
+        uri: snap.uri,
+        open_seq: snap.open_seq,
+        version: snap.version,
+        diagnostics,
+    });
+}
+
+/// The one task that sends `textDocument/publishDiagnostics`, in the order analyses finished.
+pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::UnboundedReceiver<Publish>) {
+    while let Some(message) = rx.recv().await {
+        match message {
+            Publish::Findings {
+                uri,
+                open_seq,
+                version,
+                diagnostics,
+            } => {
+                // The gate: checked and recorded under the document's lock, right before sending.
+                let allowed = match session.docs.get_mut(&uri) {
+                    Some(mut d) if may_publish(&d, open_seq, version) => {
+                        d.last_published = Some(version);
+                        true
+                    }
+                    _ => false,
+                };
+                if allowed {
+                    session
+                        .client
+                        .publish_diagnostics(uri, diagnostics, Some(version))
+                        .await;
+                }
+            }
+            Publish::Clear { uri } => {
+                session
+                    .client
+                    .publish_diagnostics(uri, Vec::new(), None)
+                    .await
+            }
+            Publish::File { uri, diagnostics } => {
+                session
+                    .client
+                    .publish_diagnostics(uri, diagnostics, None)
+                    .await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn queued_uris_coalesce_and_close_wakes_the_worker() {
+        let q = Arc::new(Queue::default());
+        let a = Uri::from_str("file:///a.rs").unwrap();
+        let b = Uri::from_str("file:///b.rs").unwrap();
+        for _ in 0..100 {
+            q.push(&a);
+        }
+        q.push(&b);
+        q.push(&a);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.pop(), Some(a.clone()));
+        q.push(&a);
+        assert_eq!(q.pop(), Some(b));
+        assert_eq!(q.pop(), Some(a));
+        let waiter = {
+            let q = q.clone();
+            std::thread::spawn(move || q.pop())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        q.close();
+        assert_eq!(waiter.join().unwrap(), None);
+    }
+}
