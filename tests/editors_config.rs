@@ -300,13 +300,14 @@ fn vscode_manifest_commands_trace_and_pins() {
         );
     }
     let scripts = &manifest["scripts"];
-    for script in ["typecheck", "bundle", "package"] {
+    for script in ["typecheck", "test", "bundle", "package"] {
         assert!(scripts[script].is_string(), "npm script {script}");
     }
     let build = read("editors/vscode/build.sh");
     for step in [
         "npm ci",
         "npm run typecheck",
+        "npm test",
         "npm run bundle",
         "npm run package",
     ] {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the VS Code extension as CI does: clean install from package-lock.json, type-check,
+# Builds the VS Code extension as CI does: clean install from package-lock.json, type-check, unit-test,
 # bundle with esbuild, package to editors/vscode/heap-audit.vsix.
 # HEAP_AUDIT_BUNDLE=/path/to/heap-audit puts that executable into the package as bin/heap-audit.
 set -euo pipefail
@@ -10,6 +10,7 @@ if [[ -n "${HEAP_AUDIT_BUNDLE:-}" ]]; then
 fi
 npm ci --no-audit --no-fund
 npm run typecheck
+npm test
 npm run bundle
 npm run package
 ls -l heap-audit.vsix

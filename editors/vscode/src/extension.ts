@@ -1,7 +1,7 @@
 // The heap-audit VS Code extension: starts `heap-audit server` over stdio with
 // vscode-languageclient and keeps it in step with the `heap-audit.*` settings.
 
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -12,6 +12,13 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import {
+  activationLanguages,
+  findServer as locateServer,
+  type JsonObject,
+  serverSettingKeys as settingKeys,
+  settingsForServer,
+} from "./server";
 
 /** The settings section, the client id (so `heap-audit.trace.server` works) and the name. */
 const SECTION = "heap-audit";
@@ -22,9 +29,6 @@ const EXTENSION_ONLY_SETTINGS = ["path", "trace.server"];
 const SETUP_HINT =
   "Install it (from a heap-audit checkout: `cargo install --locked --path server`) so that " +
   "`heap-audit` is on your PATH, or set `heap-audit.path` to the executable.";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
 
 let output: vscode.OutputChannel | undefined;
 let client: LanguageClient | undefined;
@@ -130,17 +134,13 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
 
 /** The languages to attach to: the `onLanguage:` activation events in package.json. */
 function languages(context: vscode.ExtensionContext): string[] {
-  const events: string[] = context.extension.packageJSON.activationEvents ?? [];
-  return events.filter((e) => e.startsWith("onLanguage:")).map((e) => e.slice("onLanguage:".length));
+  return activationLanguages(context.extension.packageJSON.activationEvents ?? []);
 }
 
 /** The `heap-audit.*` settings the server reads: every contributed one but the extension's own. */
 function serverSettingKeys(context: vscode.ExtensionContext): string[] {
-  const properties: Record<string, unknown> =
-    context.extension.packageJSON.contributes?.configuration?.properties ?? {};
-  return Object.keys(properties)
-    .map((key) => key.slice(SECTION.length + 1))
-    .filter((key) => !EXTENSION_ONLY_SETTINGS.includes(key));
+  const properties = context.extension.packageJSON.contributes?.configuration?.properties ?? {};
+  return settingKeys(properties, SECTION, EXTENSION_ONLY_SETTINGS);
 }
 
 /**
@@ -149,78 +149,35 @@ function serverSettingKeys(context: vscode.ExtensionContext): string[] {
  */
 function serverSettings(context: vscode.ExtensionContext, scope?: vscode.Uri): JsonObject {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  const settings: JsonObject = {};
-  for (const key of serverSettingKeys(context)) {
-    const value = config.get<Json>(key);
-    if (value === undefined || value === null) {
-      continue;
-    }
-    const parts = key.split(".");
-    let target = settings;
-    for (const part of parts.slice(0, -1)) {
-      const child = target[part];
-      target = child !== null && typeof child === "object" && !Array.isArray(child) ? child : (target[part] = {});
-    }
-    target[parts[parts.length - 1]] = value;
-  }
-  return settings;
+  return settingsForServer(serverSettingKeys(context), (key) => config.get(key));
 }
 
 /** The server executable: `heap-audit.path`, else the bundled `bin/heap-audit`, else `PATH`. */
 async function findServer(context: vscode.ExtensionContext): Promise<string | undefined> {
   const configured = vscode.workspace.getConfiguration(SECTION).get<string | null>("path");
-  if (configured) {
-    const resolved = expandPath(configured);
-    if (await isExecutableFile(resolved)) {
-      return resolved;
-    }
-    await reportMissing(`\`heap-audit.path\` is set to ${resolved}, which is not an executable file.`);
-    return undefined;
-  }
   const bundled = context.asAbsolutePath(path.join("bin", EXECUTABLE));
   if (process.platform !== "win32") {
     // A .vsix may not keep the executable bit; restore it on a bundled binary.
     await fs.chmod(bundled, 0o755).catch(() => undefined);
   }
-  if (await isExecutableFile(bundled)) {
-    return bundled;
+  const found = await locateServer({
+    configured: configured ? expandPath(configured) : undefined,
+    bundled,
+    executable: EXECUTABLE,
+    pathEnv: process.env.PATH ?? "",
+  });
+  if ("problem" in found) {
+    await reportMissing(found.problem);
+    return undefined;
   }
-  const found = await findOnPath(EXECUTABLE);
-  if (found) {
-    return found;
-  }
-  await reportMissing("No `heap-audit` executable was found.");
-  return undefined;
+  log(`using the ${found.source} executable ${found.path}`);
+  return found.path;
 }
 
 function expandPath(p: string): string {
   const home = p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return path.isAbsolute(home) || !folder ? home : path.join(folder, home);
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) {
-      return false;
-    }
-    await fs.access(file, process.platform === "win32" ? fsConstants.F_OK : fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(executable: string): Promise<string | undefined> {
-  const dirs = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d.length > 0);
-  for (const dir of dirs) {
-    const candidate = path.join(dir, executable);
-    if (await isExecutableFile(candidate)) {
-      return candidate;
-    }
-  }
-  return undefined;
 }
 
 async function reportMissing(problem: string): Promise<void> {
