@@ -219,7 +219,13 @@ local function main()
       if action.kind ~= 'quickfix' then
         return false
       end
-      -- Only the fix itself (a server may also offer to suppress the finding).
+      -- Only this finding's fix: not one for another finding on the line, and not an offer to
+      -- suppress the finding.
+      if action.diagnostics and not vim.iter(action.diagnostics):any(function(d)
+        return d.code == 'rust/format-literal'
+      end) then
+        return false
+      end
       local title = (action.title or ''):lower()
       return not (title:find('suppress', 1, true) or title:find('ignore', 1, true) or title:find('disable', 1, true))
     end,
