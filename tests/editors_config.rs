@@ -54,7 +54,12 @@ fn from_json(value: &Value) -> Config {
 
 /// The fenced block after `<!-- editors-readme: NAME -->` in editors/README.md.
 fn readme_block(name: &str) -> String {
-    let readme = read("editors/README.md");
+    block_in("editors/README.md", name)
+}
+
+/// The fenced block after `<!-- editors-readme: NAME -->` in the markdown file `rel`.
+fn block_in(rel: &str, name: &str) -> String {
+    let readme = read(rel);
     let marker = format!("<!-- editors-readme: {name} -->");
     let after = &readme[readme
         .find(&marker)
@@ -464,6 +469,17 @@ fn readme_ships_the_files_verbatim() {
         assert!(
             lspconfig.lines().any(|l| l.trim() == shipped),
             "nvim-lspconfig snippet lacks `{shipped}`"
+        );
+    }
+}
+
+#[test]
+fn neovim_readme_has_the_same_snippets() {
+    for name in ["nvim-enable", "nvim-lspconfig"] {
+        assert_eq!(
+            block_in("editors/neovim/README.md", name),
+            readme_block(name),
+            "{name}"
         );
     }
 }
