@@ -65,7 +65,13 @@ pub fn rule_url(rule_id: &str) -> Option<String> {
     let anchor: String = rule_id
         .chars()
         .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
-        .map(|c| if c == ' ' { '-' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == ' ' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect();
     Some(format!("{DOCS_BASE_URL}{file}#{anchor}"))
 }
