@@ -88,3 +88,29 @@ where
         ExitCode::from(1)
     }
 }
+
+/// Entry points for the fuzz targets in `tests/fuzz` (not a stable API).
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::transport::{validate, Decoded, Decoder};
+
+    /// Feeds `data` to the frame decoder in chunks of `chunk` bytes, validating every frame, as
+    /// the server's input pump does. Returns how many frames and bad headers it saw.
+    pub fn frames(data: &[u8], chunk: usize) -> (usize, usize) {
+        let mut decoder = Decoder::new(1 << 20);
+        let (mut frames, mut bad) = (0, 0);
+        for piece in data.chunks(chunk.max(1)) {
+            decoder.read_buf().extend_from_slice(piece);
+            while let Some(item) = decoder.next() {
+                match item {
+                    Decoded::Frame { body, .. } => {
+                        frames += 1;
+                        let _ = validate(decoder.bytes(body));
+                    }
+                    Decoded::BadHeader(_) | Decoded::TooLarge(_) => bad += 1,
+                }
+            }
+        }
+        (frames, bad)
+    }
+}
