@@ -306,16 +306,16 @@ fn stored_attrs<'s>(method: &Method, src: &'s str, out: &mut Vec<(&'s str, usize
                     continue;
                 }
             }
-            "attribute" => {
+            "attribute"
                 if is_store_target(n)
-                    && n.child_by_field_name("object")
-                        .is_some_and(|o| o.kind() == "identifier" && &src[o.byte_range()] == recv)
-                {
-                    if let Some(a) = n.child_by_field_name("attribute") {
-                        let name = &src[a.byte_range()];
-                        if !out.iter().any(|(x, _)| *x == name) {
-                            out.push((name, a.start_byte()));
-                        }
+                    && n.child_by_field_name("object").is_some_and(|o| {
+                        o.kind() == "identifier" && &src[o.byte_range()] == recv
+                    }) =>
+            {
+                if let Some(a) = n.child_by_field_name("attribute") {
+                    let name = &src[a.byte_range()];
+                    if !out.iter().any(|(x, _)| *x == name) {
+                        out.push((name, a.start_byte()));
                     }
                 }
             }
