@@ -147,8 +147,8 @@ fn targets_outlive_loop(
                     && !first.nested
                     && first.range.start > for_stmt.end_byte()
                     && region_start == for_stmt.end_byte()
-                    && first.binder.as_ref().is_some_and(|(kind, r)| {
-                        let Some(b) = root.descendant_for_byte_range(r.start, r.end) else {
+                    && first.binder.as_ref().is_some_and(|(kind, _)| {
+                        let Some(b) = first.binder_node(root) else {
                             return false;
                         };
                         let read_by = ["right", "value"]

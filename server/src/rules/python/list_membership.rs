@@ -170,10 +170,7 @@ fn loop_case(cmp: Node, ident: Node, cx: &mut Ctx) {
     if *kind != "assignment" || binding.role != Role::Store || brange.end > stmt.start_byte() {
         return;
     }
-    let Some(assign) = cx
-        .root()
-        .descendant_for_byte_range(brange.start, brange.end)
-    else {
+    let Some(assign) = binding.binder_node(cx.root()) else {
         return;
     };
     let (Some(left), Some(rhs)) = (

@@ -41,6 +41,19 @@ pub struct Occ {
 }
 
 impl Occ {
+    /// The binding construct's node (`assignment`, `for_statement`, `with_item`, …).
+    pub fn binder_node<'t>(&self, root: Node<'t>) -> Option<Node<'t>> {
+        let (kind, r) = self.binder.as_ref()?;
+        let mut n = root.descendant_for_byte_range(r.start, r.end)?;
+        // Several nodes can share the range (`with_clause` > `with_item` > `as_pattern`).
+        loop {
+            if n.kind() == *kind && n.byte_range() == *r {
+                return Some(n);
+            }
+            n = n.parent().filter(|p| p.byte_range() == *r)?;
+        }
+    }
+
     /// Whether this occurrence binds the name in the scope itself.
     pub fn binds(&self) -> bool {
         !self.nested && !self.comp_target && self.role != Role::Read
