@@ -302,7 +302,8 @@ pub(crate) fn append_in_loop(node: Node, cx: &mut Ctx) {
         ))
     })();
     let _ = init;
-    let finding = cx.report(call.byte_range(), message);
+    let depth = cx.loop_depth() + 1; // the append runs in the loop body
+    let finding = cx.report_at_depth(call.byte_range(), message, depth);
     finding.fix = fix;
 }
 

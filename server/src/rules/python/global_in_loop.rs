@@ -38,6 +38,29 @@ struct LoopCalls {
 #[derive(Default)]
 struct Loops {
     cache: RefCell<HashMap<usize, Rc<LoopCalls>>>,
+    /// (loop id, callee) → calls per iteration on the costliest path.
+    counts: RefCell<HashMap<(usize, Box<str>), usize>>,
+}
+
+/// Whether `range` lies in the part of a loop that runs per iteration.
+fn in_iteration(lp: Node, range: &Range<usize>) -> bool {
+    let within = |n: Node| range.start >= n.start_byte() && range.end <= n.end_byte();
+    match lp.kind() {
+        "for_statement" => lp.child_by_field_name("body").is_some_and(within),
+        "while_statement" => ["condition", "body"]
+            .iter()
+            .filter_map(|f| lp.child_by_field_name(f))
+            .any(within),
+        _ => {
+            let mut c = lp.walk();
+            let first = lp
+                .named_children(&mut c)
+                .find(|n| n.kind() == "for_in_clause");
+            !first
+                .and_then(|f| f.child_by_field_name("right"))
+                .is_some_and(within)
+        }
+    }
 }
 
 /// The callee `a.b.c` of a call when it is an attribute chain on a plain name: the callee's
@@ -77,7 +100,11 @@ fn collect(loop_node: Node, src: &str) -> LoopCalls {
             | "delete_statement"
             | "with_item" => {
                 let targets = match n.kind() {
-                    "delete_statement" | "with_item" => Some(n),
+                    "delete_statement" => Some(n),
+                    "with_item" => n
+                        .child_by_field_name("value")
+                        .filter(|v| v.kind() == "as_pattern")
+                        .and_then(|v| v.child_by_field_name("alias")),
                     _ => n.child_by_field_name("left"),
                 };
                 if let Some(t) = targets {
@@ -107,6 +134,112 @@ fn collect(loop_node: Node, src: &str) -> LoopCalls {
     }
     out.sites.sort_by_key(|s| s.2.start);
     out
+}
+
+/// How many times `callee` is called on the costliest path through `node`: branches of an
+/// `if`, a conditional expression, a `try`'s handlers and `match` cases are alternatives, so
+/// they count once, not together. Nested functions and classes do not run here.
+fn path_count(node: Node, callee: &str, src: &str) -> usize {
+    let sum = |n: Node| {
+        let mut c = n.walk();
+        let total = n
+            .named_children(&mut c)
+            .map(|x| path_count(x, callee, src))
+            .sum::<usize>();
+        total
+    };
+    let field = |n: Node, f: &str| {
+        n.child_by_field_name(f)
+            .map_or(0, |x| path_count(x, callee, src))
+    };
+    match node.kind() {
+        "function_definition" | "class_definition" | "lambda" => 0,
+        "call" => {
+            let own = usize::from(
+                node.child_by_field_name("function")
+                    .is_some_and(|f| &src[f.byte_range()] == callee),
+            );
+            own + sum(node)
+        }
+        "if_statement" => {
+            let mut c = node.walk();
+            let branches = node
+                .children_by_field_name("alternative", &mut c)
+                .map(|alt| path_count(alt, callee, src))
+                .max()
+                .unwrap_or(0);
+            field(node, "condition") + field(node, "consequence").max(branches)
+        }
+        "conditional_expression" => {
+            let mut c = node.walk();
+            let parts: Vec<usize> = node
+                .named_children(&mut c)
+                .map(|x| path_count(x, callee, src))
+                .collect();
+            match parts.as_slice() {
+                [a, cond, b] => cond + (*a).max(*b),
+                _ => parts.iter().sum(),
+            }
+        }
+        "try_statement" => {
+            let mut c = node.walk();
+            let (mut body, mut handlers, mut finally) = (0, 0, 0);
+            for child in node.named_children(&mut c) {
+                match child.kind() {
+                    "block" => body = path_count(child, callee, src),
+                    "finally_clause" => finally = path_count(child, callee, src),
+                    _ => handlers = handlers.max(path_count(child, callee, src)),
+                }
+            }
+            body + handlers + finally
+        }
+        "match_statement" => {
+            let subject = field(node, "subject");
+            let cases = node.child_by_field_name("body").map_or(0, |b| {
+                let mut c = b.walk();
+                let max = b
+                    .named_children(&mut c)
+                    .map(|x| path_count(x, callee, src))
+                    .max()
+                    .unwrap_or(0);
+                max
+            });
+            subject + cases
+        }
+        _ => sum(node),
+    }
+}
+
+/// The calls of `callee` per iteration of a loop, on the costliest path: the body (and a
+/// `while` condition, a comprehension's element and filters), not the iterable evaluated once
+/// or the `else` clause.
+fn per_iteration(lp: Node, callee: &str, src: &str) -> usize {
+    match lp.kind() {
+        "for_statement" => lp
+            .child_by_field_name("body")
+            .map_or(0, |b| path_count(b, callee, src)),
+        "while_statement" => ["condition", "body"]
+            .iter()
+            .filter_map(|f| lp.child_by_field_name(f))
+            .map(|x| path_count(x, callee, src))
+            .sum(),
+        _ => {
+            let mut c = lp.walk();
+            let mut first_clause = true;
+            let mut total = 0;
+            for child in lp.named_children(&mut c) {
+                if child.kind() == "for_in_clause" && first_clause {
+                    first_clause = false;
+                    total += child
+                        .child_by_field_name("left")
+                        .map_or(0, |l| path_count(l, callee, src));
+                    continue;
+                }
+                total += path_count(child, callee, src);
+            }
+            total
+        }
+    }
 }
 
 /// Whether the loop is known to run at most once: it iterates over a literal of at most one
@@ -188,7 +321,7 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
     let scope = scope_of(cx, node);
     let loops = cx.memo(|_, _| Loops::default());
     let threshold = cx.settings().global_in_loop_threshold as usize;
-    let mut chosen: Option<(Node, Vec<Range<usize>>)> = None;
+    let mut chosen: Option<(Node, Vec<Range<usize>>, usize)> = None;
     for lp in &chain {
         let calls = {
             let cached = loops.cache.borrow().get(&lp.id()).cloned();
@@ -220,40 +353,53 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
         let sites: Vec<Range<usize>> = calls
             .sites
             .iter()
-            .filter(|(t, _, _)| &**t == callee_text)
+            .filter(|(t, _, r)| &**t == callee_text && in_iteration(*lp, r))
             .map(|(_, _, r)| r.clone())
             .collect();
-        if sites.len() > threshold && !known_short(*lp, src) {
-            chosen = Some((*lp, sites));
+        if sites.len() <= threshold || known_short(*lp, src) {
+            continue;
+        }
+        let key = (lp.id(), Box::<str>::from(callee_text));
+        let cached = loops.counts.borrow().get(&key).copied();
+        let count = cached.unwrap_or_else(|| {
+            let n = per_iteration(*lp, callee_text, src);
+            loops.counts.borrow_mut().insert(key, n);
+            n
+        });
+        if count > threshold {
+            chosen = Some((*lp, sites, count));
         }
     }
-    let Some((lp, sites)) = chosen else { return };
+    let Some((lp, sites, count)) = chosen else {
+        return;
+    };
     if sites.first().is_none_or(|r| *r != node.byte_range()) {
         return; // one finding per loop and callee, on the first call
     }
     let method = callee
         .child_by_field_name("attribute")
         .map_or("", |a| cx.text(a));
-    let is_module = module_scope(cx).bindings(base_name).any(|b| {
-        b.binder
-            .as_ref()
-            .is_some_and(|(k, _)| *k == "import_statement")
-    }) && scope.bindings(base_name).next().is_none()
-        && receiver_text == base_name;
-    let what = if is_module {
-        "module attribute"
+    let import_kind = if scope.bindings(base_name).next().is_some() {
+        None
     } else {
-        "bound method"
+        module_scope(cx)
+            .bindings(base_name)
+            .find_map(|b| b.binder.as_ref().map(|(k, _)| *k))
     };
-    let loop_word = if cx.is_loop(lp) && lp.kind().ends_with("statement") {
+    let what = match import_kind {
+        Some("import_statement") if receiver_text == base_name => "module attribute",
+        Some("import_statement" | "import_from_statement") => "attribute",
+        _ => "bound method",
+    };
+    let loop_word = if lp.kind().ends_with("statement") {
         "loop"
     } else {
         "comprehension"
     };
     let message = format!(
-        "the {what} `{callee_text}` is looked up anew at each of its {} calls in this {loop_word}, on every iteration; bind it to a local once before the {loop_word} (`{method} = {callee_text}`)",
-        sites.len()
+        "the {what} `{callee_text}` is looked up {count} times on each pass through this {loop_word}; bind it to a local once before the {loop_word} (`{method} = {callee_text}`)"
     );
+    let _ = sites;
     cx.report(callee.byte_range(), message);
 }
 
@@ -280,15 +426,12 @@ mod tests {
             "{msgs:?}"
         );
         assert!(
-            msgs[0].starts_with(
-                "the bound method `out.append` is looked up anew at each of its 2 calls"
-            ),
+            msgs[0].starts_with("the bound method `out.append` is looked up 2 times on each pass"),
             "{msgs:?}"
         );
         assert!(
-            msgs[1].starts_with(
-                "the module attribute `math.sqrt` is looked up anew at each of its 2 calls"
-            ),
+            msgs[1]
+                .starts_with("the module attribute `math.sqrt` is looked up 2 times on each pass"),
             "{msgs:?}"
         );
         // Nested loops count together, reported once.
@@ -310,6 +453,8 @@ mod tests {
             // runs once
             "def f(out):\n    for x in (1,):\n        out.append(x)\n        out.append(x)\n",
             "def f(out):\n    while True:\n        out.append(1)\n        out.append(2)\n        break\n",
+            // exclusive branches: one lookup per pass
+            "def f(xs, out):\n    for x in xs:\n        if x:\n            out.append(x)\n        elif x is None:\n            out.append(0)\n        else:\n            out.append(out.pop() if x else out.pop())\n",
         ] {
             assert!(ids(src).is_empty(), "{src}");
         }

@@ -469,6 +469,17 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
     if DYNAMIC_MARKERS.iter().any(|m| class_text.contains(m)) {
         return;
     }
+    // Bases meant to be completed elsewhere: their instances are mostly subclass instances,
+    // which keep a `__dict__` unless every subclass declares slots too.
+    let n = info.name.trim_start_matches('_');
+    if ["Base", "Abstract"].iter().any(|p| n.starts_with(p))
+        || ["Mixin", "Base", "Interface"]
+            .iter()
+            .any(|p| n.ends_with(p))
+        || class_text.contains("NotImplementedError")
+    {
+        return;
+    }
     // Decorators: the stdlib dataclass, or ones that keep the class as it is.
     let mut dataclass: Option<(Node, Option<Node>)> = None;
     for dec in decorators(node) {
@@ -496,8 +507,9 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
         stored_attrs(m, src, &mut attrs);
     }
     let level = class_level_names(body, src);
-    let subclasses_add =
-        |known: &[&str]| subclasses_add_attributes(&classes, &info.name, known, cx.root(), src);
+    if has_unslotted_subclass(&classes, &info.name) {
+        return;
+    }
 
     if let Some((dec, call)) = dataclass {
         if cx.settings().python_target < (3, 10) {
@@ -517,7 +529,7 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
         }
         // Every attribute stored on `self` must be a field (annotated at class level).
         let fields = annotated_names(body, src);
-        if attrs.iter().any(|(a, _)| !fields.contains(a)) || subclasses_add(&fields) {
+        if attrs.iter().any(|(a, _)| !fields.contains(a)) {
             return;
         }
         let edit = match call {
@@ -553,6 +565,11 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
     let Some(init) = methods.iter().find(|m| m.name == "__init__" && m.instance) else {
         return;
     };
+    // A cooperative `super().__init__(…)` from a class with no bases: a mixin for classes
+    // that may have slots of their own (layout conflicts) or a `__dict__`.
+    if info.bases.is_empty() && cx.text(init.node).contains("super().__init__") {
+        return;
+    }
     let mut init_attrs = Vec::new();
     stored_attrs(init, src, &mut init_attrs);
     if init_attrs.is_empty() || !init.decorators.is_empty() {
@@ -571,7 +588,7 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
             slots.push(name);
         }
     }
-    if slots.is_empty() || subclasses_add(&slots) {
+    if slots.is_empty() {
         return;
     }
     let listed = match slots.as_slice() {
@@ -615,42 +632,16 @@ fn annotated_names<'s>(body: Node, src: &'s str) -> Vec<&'s str> {
         .collect()
 }
 
-/// Whether a class of this file derives from `name` and stores attributes outside `known`
-/// without its own `__slots__`, or mixes `name` with other bases.
-fn subclasses_add_attributes(
-    classes: &Classes,
-    name: &str,
-    known: &[&str],
-    root: Node,
-    src: &str,
-) -> bool {
+/// Whether a class of this file derives from `name` without `__slots__` of its own (its
+/// instances keep a `__dict__`, so slots on the base save nothing for them, and the ones that
+/// add attributes would need them), or mixes `name` with other bases (layout conflicts).
+fn has_unslotted_subclass(classes: &Classes, name: &str) -> bool {
     classes
         .list
         .iter()
         .filter(|c| c.bases.iter().any(|b| b.as_deref() == Some(name)))
         .any(|sub| {
-            if sub.bases.len() > 1 || sub.has_keywords {
-                return true;
-            }
-            if sub.slots.is_some() || sub.slots_dataclass {
-                return false;
-            }
-            let Some(node) = root.descendant_for_byte_range(sub.range.start, sub.range.end) else {
-                return true;
-            };
-            let node = if node.kind() == "class_definition" {
-                node
-            } else {
-                return true;
-            };
-            let Some(body) = node.child_by_field_name("body") else {
-                return true;
-            };
-            let mut attrs = Vec::new();
-            for m in methods(body, src).iter().filter(|m| m.instance) {
-                stored_attrs(m, src, &mut attrs);
-            }
-            attrs.iter().any(|(a, _)| !known.contains(a))
+            sub.bases.len() > 1 || sub.has_keywords || (sub.slots.is_none() && !sub.slots_dataclass)
         })
 }
 
@@ -757,6 +748,12 @@ mod tests {
             "from dataclasses import dataclass\n@dataclass\nclass A:\n    x: int\n    def __post_init__(self):\n        self.y = 2\n",
             "from dataclasses import dataclass\n@dataclass(slots=False)\nclass A:\n    x: int\n",
             "@register\nclass A:\n    def __init__(self):\n        self.a = 1\n",
+            // bases to be completed elsewhere, mixins
+            "class BaseThing:\n    def __init__(self):\n        self.a = 1\n",
+            "class Thing:\n    def __init__(self):\n        self.a = 1\n    def run(self):\n        raise NotImplementedError\n",
+            "class Thing:\n    def __init__(self, *args, **kwargs):\n        self.a = 1\n        super().__init__(*args, **kwargs)\n",
+            // a subclass in the file without slots keeps its `__dict__`
+            "class A:\n    def __init__(self):\n        self.a = 1\nclass B(A):\n    pass\n",
         ] {
             let out = check("x.py", src);
             assert!(out.ids().is_empty(), "{src}");

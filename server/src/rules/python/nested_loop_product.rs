@@ -172,6 +172,62 @@ fn flatten_edits(outer: Node, inner: Node, header: String, src: &str) -> Option<
     Some(edits)
 }
 
+/// Whether an identifier is the function of a call (`range` in `range(n)`).
+fn is_callee(ident: Node) -> bool {
+    ident
+        .parent()
+        .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(ident))
+}
+
+/// Collection constructors whose result can be iterated again and again.
+const COLLECTION_CALLS: &[&str] = &[
+    "range",
+    "list",
+    "tuple",
+    "sorted",
+    "set",
+    "frozenset",
+    "dict",
+];
+
+/// Whether iterating `node` twice gives the same items twice: a literal collection or string,
+/// a builtin collection call, or a name bound once in the scope to one of those.
+fn reiterable(node: Node, cx: &Ctx, scope: &Scope) -> bool {
+    let node = unparen(node);
+    match node.kind() {
+        "list"
+        | "tuple"
+        | "set"
+        | "dictionary"
+        | "string"
+        | "concatenated_string"
+        | "list_comprehension"
+        | "set_comprehension"
+        | "dictionary_comprehension" => true,
+        "call" => node.child_by_field_name("function").is_some_and(|f| {
+            f.kind() == "identifier"
+                && COLLECTION_CALLS.contains(&cx.text(f))
+                && module_scope(cx).bindings(cx.text(f)).next().is_none()
+                && scope.bindings(cx.text(f)).next().is_none()
+        }),
+        "identifier" => {
+            let mut bindings = scope.bindings(cx.text(node));
+            let (Some(b), None) = (bindings.next(), bindings.next()) else {
+                return false;
+            };
+            b.role == Role::Store
+                && b.binder_node(cx.root()).is_some_and(|a| {
+                    a.kind() == "assignment"
+                        && a.child_by_field_name("left")
+                            .is_some_and(|l| l.kind() == "identifier")
+                        && a.child_by_field_name("right")
+                            .is_some_and(|r| reiterable(r, cx, scope))
+                })
+        }
+        _ => false,
+    }
+}
+
 fn paren_if_tuple(node: Node, src: &str) -> String {
     let t = &src[node.byte_range()];
     if matches!(
@@ -240,21 +296,22 @@ pub(crate) fn nested_loop_product(node: Node, cx: &mut Ctx) {
     if outer_names.iter().any(|n| mentions(ii, src, n)) {
         return;
     }
-    let stored_in_body = |n: &str| {
-        scope
-            .within(n, inner_body.byte_range())
-            .any(|o| o.role != Role::Read)
-    };
+    // The inner iterable must give the same items on every pass, as `product` evaluates it
+    // once: a literal, `range(…)`, or a collection the function builds (not an iterator that
+    // the first pass would exhaust), and nothing it names may be touched by the body.
+    if !reiterable(ii, cx, &scope) {
+        return;
+    }
     let mut iter_names = Vec::new();
     let mut stack = vec![ii];
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" {
+        if n.kind() == "identifier" && !is_callee(n) {
             iter_names.push(cx.text(n));
         }
         let mut c = n.walk();
         stack.extend(n.named_children(&mut c));
     }
-    if iter_names.iter().any(|n| stored_in_body(n)) {
+    if iter_names.iter().any(|n| mentions(inner_body, src, n)) {
         return;
     }
     let uses_both = outer_names.iter().any(|n| mentions(inner_body, src, n))
@@ -471,12 +528,12 @@ mod tests {
 
     #[test]
     fn product() {
-        let src = "import itertools\n\ndef f(rows, cols, grid):\n    for r in rows:\n        for c, w in cols:\n            grid[r][c] = w\n\n            grid[r][c] += 1\n";
+        let src = "import itertools\n\ndef f(rows, grid):\n    cols = [(0, 1), (1, 2)]\n    for r in rows:\n        for c, w in cols:\n            grid[r][c] = w\n\n            grid[r][c] += 1\n";
         let out = check("x.py", src);
         assert_eq!(out.ids(), ["py/nested-loop-product"]);
         assert_eq!(
             out.fixed,
-            "import itertools\n\ndef f(rows, cols, grid):\n    for r, (c, w) in itertools.product(rows, cols):\n        grid[r][c] = w\n\n        grid[r][c] += 1\n"
+            "import itertools\n\ndef f(rows, grid):\n    cols = [(0, 1), (1, 2)]\n    for r, (c, w) in itertools.product(rows, cols):\n        grid[r][c] = w\n\n        grid[r][c] += 1\n"
         );
     }
 
@@ -486,11 +543,15 @@ mod tests {
             // the inner iterable depends on the outer item
             "def f(rows):\n    for row in rows:\n        for cell in row:\n            print(row, cell)\n",
             // the body uses only one name
-            "def f(a, b):\n    for x in a:\n        for y in b:\n            print(y)\n",
+            "def f(a):\n    for x in a:\n        for y in range(3):\n            print(y)\n",
             // other statements in the outer body
-            "def f(a, b):\n    for x in a:\n        print(x)\n        for y in b:\n            print(x, y)\n",
+            "def f(a):\n    for x in a:\n        print(x)\n        for y in range(3):\n            print(x, y)\n",
             // break leaves only the inner loop
-            "def f(a, b):\n    for x in a:\n        for y in b:\n            if x == y:\n                break\n",
+            "def f(a):\n    for x in a:\n        for y in range(3):\n            if x == y:\n                break\n",
+            // an iterable of unknown kind (an iterator would be exhausted by the first pass)
+            "def f(a, b):\n    for x in a:\n        for y in b:\n            print(x, y)\n",
+            // the body changes what the inner iterable is built from
+            "def f(remove, p):\n    for r in remove:\n        for k in list(p):\n            if k.startswith(r):\n                del p[k]\n",
             // the length changes
             "def f(xs):\n    for i in range(len(xs)):\n        for j in range(i + 1, len(xs)):\n            xs.append(xs[i])\n",
         ] {

@@ -145,6 +145,10 @@ const IO_CALLS: &[&str] = &[
     "mkstemp",
     "mkdtemp",
     "NamedTemporaryFile",
+    "import_string",
+    "load_extension",
+    "get_template",
+    "select_template",
 ];
 
 /// Whether the subtree does I/O: an I/O call, an `await`, an `import`.
