@@ -666,9 +666,15 @@ fn slots_edit(body: Node, src: &str, listed: &str) -> Option<Edit> {
             format!("{indent}__slots__ = {listed}\n"),
         ))
     } else {
+        // A blank line between the slots and a method that follows, as PEP 8 has it.
+        let gap = if matches!(first.kind(), "function_definition" | "decorated_definition") {
+            "\n"
+        } else {
+            ""
+        };
         Some(Edit::insert(
             first.start_byte() - indent.len(),
-            format!("{indent}__slots__ = {listed}\n"),
+            format!("{indent}__slots__ = {listed}\n{gap}"),
         ))
     }
 }

@@ -275,6 +275,17 @@ pub(crate) fn slice_in_loop(node: Node, cx: &mut Ctx) {
         .iter()
         .zip(&origins)
         .any(|(b, o)| inside(innermost, b) && *o == Origin::KeepsType);
+    // For `buf = buf[n:]`, the copy of the remainder is the problem: report that slice.
+    if reslices
+        && !node.parent().is_some_and(|p| {
+            p.kind() == "assignment"
+                && p.child_by_field_name("right") == Some(node)
+                && p.child_by_field_name("left")
+                    .is_some_and(|l| cx.text(l) == name)
+        })
+    {
+        return;
+    }
     // The outermost loop that does not rebind the name: hoist the memoryview before it.
     let hoist = chain
         .iter()
