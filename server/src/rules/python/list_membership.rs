@@ -74,7 +74,7 @@ pub(crate) fn list_membership(node: Node, cx: &mut Ctx) {
         let hay = unparen(haystack);
         match hay.kind() {
             "list" | "tuple" => literal_case(needle, hay, cx),
-            "identifier" => loop_case(node, hay, cx),
+            "identifier" if !is_unhashable(needle, cx) => loop_case(node, hay, cx),
             _ => {}
         }
     }
@@ -104,6 +104,52 @@ fn literal_case(needle: Node, hay: Node, cx: &mut Ctx) {
     });
     let finding = cx.report(hay.byte_range(), LITERAL_MESSAGE);
     finding.fix = fix;
+}
+
+/// A value that certainly cannot go in a set: a list, set or dict (display, comprehension or
+/// builtin call), or a tuple holding one. Such a needle means the list holds such values too.
+fn is_unhashable(node: Node, cx: &Ctx) -> bool {
+    let n = unparen(node);
+    match n.kind() {
+        "list"
+        | "set"
+        | "dictionary"
+        | "list_comprehension"
+        | "set_comprehension"
+        | "dictionary_comprehension" => true,
+        "tuple" => {
+            let mut c = n.walk();
+            let any = n.named_children(&mut c).any(|e| is_unhashable(e, cx));
+            any
+        }
+        "call" => n
+            .child_by_field_name("function")
+            .is_some_and(|f| matches!(cx.text(f), "list" | "set" | "dict" | "bytearray")),
+        _ => false,
+    }
+}
+
+/// A list literal with an element that is a list, set or dict display (or a tuple of one).
+fn holds_unhashable(rhs: Node) -> bool {
+    let rhs = unparen(rhs);
+    if rhs.kind() != "list" {
+        return false;
+    }
+    let mut c = rhs.walk();
+    let found = rhs.named_children(&mut c).any(|e| {
+        crate::rules::python::syntax::contains_kind(
+            e,
+            &[
+                "list",
+                "set",
+                "dictionary",
+                "list_comprehension",
+                "set_comprehension",
+                "dictionary_comprehension",
+            ],
+        )
+    });
+    found
 }
 
 /// The list producers `names = …` that make `names` a list for sure.
@@ -179,7 +225,7 @@ fn loop_case(cmp: Node, ident: Node, cx: &mut Ctx) {
     ) else {
         return;
     };
-    if left.kind() != "identifier" || !builds_list(rhs, cx) {
+    if left.kind() != "identifier" || !builds_list(rhs, cx) || holds_unhashable(rhs) {
         return;
     }
     // No closure may see the list; inside the loop's statement it is only tested against.
@@ -297,6 +343,13 @@ mod tests {
         ] {
             let src = format!("def f(xs):\n    names = []\n    for x in xs:\n{body}");
             assert!(check("x.py", &src).ids().is_empty(), "{src}");
+        }
+        // Unhashable values: `set(names)` would raise.
+        for src in [
+            "def f(cs):\n    answer = [{1}, {2}]\n    return all(set(c) in answer for c in cs)\n",
+            "def f(es):\n    edges = list(es)\n    for u, v in es:\n        if ({u, v}, 1) in edges: pass\n",
+        ] {
+            assert!(check("x.py", src).ids().is_empty(), "{src}");
         }
         // Not a list for sure, a module-level loop, a closure.
         for src in [

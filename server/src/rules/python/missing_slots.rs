@@ -562,6 +562,11 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
     }
 
     // A plain class: `__init__` sets the attributes.
+    // Public lower-case class-level data (`site_title = "…"`) reads as a default that
+    // instances are meant to override (`site.site_title = "Mine"`), which slots forbid.
+    if has_overridable_defaults(body, src) {
+        return;
+    }
     let Some(init) = methods.iter().find(|m| m.name == "__init__" && m.instance) else {
         return;
     };
@@ -613,6 +618,36 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
         .map_or(node.byte_range(), |n| n.byte_range());
     let finding = cx.report(name_range, message);
     finding.fix = fix;
+}
+
+/// Whether the class body assigns a public, lower-case data attribute (not a method, property
+/// or constant in capitals).
+fn has_overridable_defaults(body: Node, src: &str) -> bool {
+    statements(body).into_iter().any(|stmt| {
+        let Some(a) = stmt
+            .named_child(0)
+            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")
+        else {
+            return false;
+        };
+        let (Some(l), Some(r)) = (
+            a.child_by_field_name("left"),
+            a.child_by_field_name("right"),
+        ) else {
+            return false;
+        };
+        let name = &src[l.byte_range()];
+        l.kind() == "identifier"
+            && !name.starts_with('_')
+            && name.chars().any(|c| c.is_ascii_lowercase())
+            && !(r.kind() == "call"
+                && r.child_by_field_name("function").is_some_and(|f| {
+                    matches!(
+                        &src[f.byte_range()],
+                        "property" | "staticmethod" | "classmethod"
+                    )
+                }))
+    })
 }
 
 /// Names annotated at class level (`x: int`, `x: int = 0`): a dataclass's fields.
@@ -758,6 +793,8 @@ mod tests {
             "class BaseThing:\n    def __init__(self):\n        self.a = 1\n",
             "class Thing:\n    def __init__(self):\n        self.a = 1\n    def run(self):\n        raise NotImplementedError\n",
             "class Thing:\n    def __init__(self, *args, **kwargs):\n        self.a = 1\n        super().__init__(*args, **kwargs)\n",
+            // defaults meant to be overridden per instance (`site.site_title = "Mine"`)
+            "class Site:\n    site_title = 'Admin'\n    def __init__(self):\n        self.name = 'admin'\n",
             // a subclass in the file without slots keeps its `__dict__`
             "class A:\n    def __init__(self):\n        self.a = 1\nclass B(A):\n    pass\n",
         ] {

@@ -246,6 +246,36 @@ pub fn expression_call(stmt: Node) -> Option<Node> {
     stmt.named_child(0).filter(|n| n.kind() == "call")
 }
 
+/// Whether reaching `node` always leaves `lp` on the same pass: between `node` and the loop's
+/// body, the statement holding it is (or is followed in its block by) a `return`, `raise` or
+/// `break`. Such code runs at most once per run of the loop.
+pub fn leaves_loop_after(node: Node, lp: Node) -> bool {
+    let body = lp.child_by_field_name("body");
+    let mut n = node;
+    while let Some(parent) = n.parent() {
+        if parent.kind() == "block" {
+            let mut sib = Some(n);
+            while let Some(s) = sib {
+                if matches!(
+                    s.kind(),
+                    "return_statement" | "raise_statement" | "break_statement"
+                ) {
+                    return true;
+                }
+                sib = s.next_named_sibling();
+            }
+            if Some(parent) == body {
+                return false;
+            }
+        }
+        if parent.id() == lp.id() {
+            return false;
+        }
+        n = parent;
+    }
+    false
+}
+
 /// Whether `name` is a plain identifier (so it can be used to build new names from).
 pub fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
