@@ -38,8 +38,9 @@ struct LoopCalls {
 #[derive(Default)]
 struct Loops {
     cache: RefCell<HashMap<usize, Rc<LoopCalls>>>,
-    /// (loop id, callee) → calls per iteration on the costliest path.
-    counts: RefCell<HashMap<(usize, Box<str>), usize>>,
+    /// (loop id, start of the callee's first call in it) → calls per iteration on the
+    /// costliest path.
+    counts: RefCell<HashMap<(usize, usize), usize>>,
 }
 
 /// Whether `range` lies in the part of a loop that runs per iteration.
@@ -359,7 +360,7 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
         if sites.len() <= threshold || known_short(*lp, src) {
             continue;
         }
-        let key = (lp.id(), Box::<str>::from(callee_text));
+        let key = (lp.id(), sites[0].start);
         let cached = loops.counts.borrow().get(&key).copied();
         let count = cached.unwrap_or_else(|| {
             let n = per_iteration(*lp, callee_text, src);

@@ -55,15 +55,19 @@ fn needle_is_plain(needle: Node, cx: &Ctx) -> bool {
 
 /// The `(needle, haystack)` pairs of `in` / `not in` in a comparison (`a < b in c` chains too).
 fn membership_pairs(node: Node) -> Vec<(Node, Node)> {
+    // Operands and operators alternate: remember the last operand and whether an `in` follows.
     let mut out = Vec::new();
     let mut c = node.walk();
-    let children: Vec<Node> = node
-        .children(&mut c)
-        .filter(|n| n.kind() != "comment")
-        .collect();
-    for (i, child) in children.iter().enumerate() {
-        if matches!(child.kind(), "in" | "not in") && i > 0 && i + 1 < children.len() {
-            out.push((children[i - 1], children[i + 1]));
+    let mut last: Option<Node> = None;
+    let mut pending: Option<Node> = None;
+    for child in node.children(&mut c).filter(|n| n.kind() != "comment") {
+        if matches!(child.kind(), "in" | "not in") {
+            pending = last;
+        } else if child.is_named() {
+            if let Some(needle) = pending.take() {
+                out.push((needle, child));
+            }
+            last = Some(child);
         }
     }
     out
