@@ -1,9 +1,11 @@
-//! `py/pow-half`: `x ** 0.5` and `pow(x, 0.5)` where `math.sqrt(x)` is meant.
+//! `py/pow-half`: `x ** 0.5`, `pow(x, 0.5)` and `x **= 0.5` where `math.sqrt(x)` is meant.
 
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::imports::ensure_module;
+use crate::rules::python::imports::{import_name, locally_bound};
+use crate::rules::python::scope::module_scope;
+use crate::rules::python::syntax::unparen;
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
 pub static POW_HALF: Rule = Rule {
@@ -15,43 +17,43 @@ pub static POW_HALF: Rule = Rule {
         hot_only: false,
         fix: FixAvailability::Unsafe,
     },
-    kinds: &["binary_operator", "call"],
+    kinds: &["binary_operator", "call", "augmented_assignment"],
     check: pow_half,
 };
 
-fn is_half(text: &str) -> bool {
-    let t = text.replace('_', "");
-    !t.contains(['j', 'J']) && t.parse::<f64>().is_ok_and(|v| v == 0.5) && t.contains('.')
+const MESSAGE: &str = "raising to 0.5 goes through the generic power routine; `math.sqrt` is a direct C call (and never returns a complex)";
+
+/// A float literal equal to 0.5 (`0.5`, `.5`, `0.50`, `5e-1`, `0.5_0`), not imaginary.
+fn is_half(node: Node, src: &str) -> bool {
+    if node.kind() != "float" {
+        return false;
+    }
+    let text = src[node.byte_range()].replace('_', "");
+    !text.ends_with(['j', 'J']) && text.parse::<f64>().is_ok_and(|v| v == 0.5)
 }
 
+/// An imaginary literal, possibly negated or parenthesized (`2j`, `-(1.5j)`).
 fn is_complex_literal(node: Node, src: &str) -> bool {
-    let mut n = node;
-    while n.kind() == "parenthesized_expression" || n.kind() == "unary_operator" {
-        match n
-            .named_child(0)
-            .filter(|_| n.kind() == "parenthesized_expression")
-            .or_else(|| n.child_by_field_name("argument"))
-        {
-            Some(c) => n = c,
+    let mut n = unparen(node);
+    while n.kind() == "unary_operator" {
+        match n.child_by_field_name("argument") {
+            Some(a) => n = unparen(a),
             None => break,
         }
     }
     matches!(n.kind(), "integer" | "float") && src[n.byte_range()].ends_with(['j', 'J'])
 }
 
-/// The operand's text without redundant outer parentheses.
-fn operand_text<'s>(node: Node, src: &'s str) -> &'s str {
-    if node.kind() == "parenthesized_expression" && node.named_child_count() == 1 {
-        if let Some(inner) = node.named_child(0) {
-            return &src[inner.byte_range()];
-        }
-    }
-    &src[node.byte_range()]
+/// Whether the builtin `pow` is meant: no binding of `pow` in the file's top level or in a
+/// scope around the call.
+fn is_builtin_pow(node: Node, cx: &Ctx) -> bool {
+    module_scope(cx).bindings("pow").next().is_none() && !locally_bound(node, cx.src(), "pow")
 }
 
 pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
     let src = cx.src();
-    let base = match node.kind() {
+    // (the expression to take the root of, the range to replace, an assignment target)
+    let (base, target) = match node.kind() {
         "binary_operator" => {
             let (Some(left), Some(op), Some(right)) = (
                 node.child_by_field_name("left"),
@@ -60,10 +62,23 @@ pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
             ) else {
                 return;
             };
-            if op.kind() != "**" || right.kind() != "float" || !is_half(cx.text(right)) {
+            if op.kind() != "**" || !is_half(right, src) {
                 return;
             }
-            left
+            (left, None)
+        }
+        "augmented_assignment" => {
+            let (Some(left), Some(op), Some(right)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("operator"),
+                node.child_by_field_name("right"),
+            ) else {
+                return;
+            };
+            if op.kind() != "**=" || !is_half(right, src) {
+                return;
+            }
+            (left, Some(left))
         }
         "call" => {
             let (Some(func), Some(args)) = (
@@ -83,33 +98,45 @@ pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
                 .named_children(&mut c)
                 .filter(|n| n.kind() != "comment")
                 .collect();
-            match list.as_slice() {
+            let base = match list.as_slice() {
                 [b, e]
-                    if e.kind() == "float"
-                        && is_half(cx.text(*e))
-                        && b.kind() != "keyword_argument" =>
+                    if is_half(*e, src)
+                        && !matches!(
+                            b.kind(),
+                            "keyword_argument" | "list_splat" | "dictionary_splat"
+                        ) =>
                 {
                     *b
                 }
                 _ => return,
+            };
+            if !is_builtin_pow(node, cx) {
+                return;
             }
+            (base, None)
         }
         _ => return,
     };
-    if is_complex_literal(base, src) || base.kind() == "list_splat" {
+    if is_complex_literal(base, src) {
         return;
     }
-    let (qualifier, import) = ensure_module(cx.root(), src, "math");
-    let mut edits = vec![Edit::replace(
-        node.byte_range(),
-        format!("{qualifier}.sqrt({})", operand_text(base, src)),
-    )];
-    edits.extend(import);
-    let finding = cx.report(
-        node.byte_range(),
-        "raising to 0.5 goes through the generic power routine; `math.sqrt` is a direct C call (and never returns a complex)",
-    );
-    finding.fix = Some(Fix::unsafe_("Use `math.sqrt`", edits));
+    let fix = import_name(cx.root(), src, "math", "sqrt", |n| {
+        locally_bound(node, src, n)
+    })
+    .and_then(|(sqrt, import)| {
+        let inner = &src[unparen(base).byte_range()];
+        let replacement = match target {
+            None => format!("{sqrt}({inner})"),
+            // `x **= 0.5` → `x = math.sqrt(x)`, only for plain names (no double evaluation).
+            Some(t) if t.kind() == "identifier" => format!("{inner} = {sqrt}({inner})"),
+            Some(_) => return None,
+        };
+        let mut edits = vec![Edit::replace(node.byte_range(), replacement)];
+        edits.extend(import);
+        Some(Fix::unsafe_("Use `math.sqrt`", edits))
+    });
+    let finding = cx.report(node.byte_range(), MESSAGE);
+    finding.fix = fix;
 }
 
 #[cfg(test)]
@@ -120,20 +147,41 @@ mod tests {
     fn fires_and_fixes() {
         let out = check(
             "x.py",
-            "def f(a, b):\n    return (a + b) ** 0.5 + pow(a, 0.5)\n",
+            "def f(a, b):\n    return (a + b) ** 0.5 + pow(a, 0.5) + b ** 5e-1\n",
+        );
+        assert_eq!(out.ids(), ["py/pow-half", "py/pow-half", "py/pow-half"]);
+        assert_eq!(out.fixed, "import math\ndef f(a, b):\n    return math.sqrt(a + b) + math.sqrt(a) + math.sqrt(b)\n");
+    }
+
+    #[test]
+    fn augmented_and_from_import() {
+        let out = check(
+            "x.py",
+            "from math import sqrt\n\ndef f(a, o):\n    a **= 0.5\n    o.x **= 0.5\n    return a\n",
         );
         assert_eq!(out.ids(), ["py/pow-half", "py/pow-half"]);
-        assert_eq!(
-            out.fixed,
-            "import math\ndef f(a, b):\n    return math.sqrt(a + b) + math.sqrt(a)\n"
-        );
+        assert_eq!(out.fixed, "from math import sqrt\n\ndef f(a, o):\n    a = sqrt(a)\n    o.x **= 0.5\n    return a\n");
+    }
+
+    #[test]
+    fn shadowed_names_get_no_fix() {
+        // A parameter named `math`: `math.sqrt` would mean the parameter's attribute.
+        let out = check("x.py", "def f(math, a):\n    return a ** 0.5\n");
+        assert_eq!(out.ids(), ["py/pow-half"]);
+        assert!(out.findings[0].fix.is_none());
+        assert_eq!(out.fixed, "def f(math, a):\n    return a ** 0.5\n");
     }
 
     #[test]
     fn leaves_others_alone() {
         let out = check(
             "x.py",
-            "x = 2j ** 0.5\ny = 2 ** 0.25\nz = pow(2, 0.5, 3)\nw = a ** 5\n",
+            "x = 2j ** 0.5\ny = 2 ** 0.25\nz = pow(2, 0.5, 3)\nw = a ** 5\nv = (-1.5j) ** .5\nu = pow(*a)\n",
+        );
+        assert!(out.ids().is_empty(), "{:?}", out.ids());
+        let out = check(
+            "x.py",
+            "from operator import pow\nx = pow(a, 0.5)\ndef g(pow):\n    return pow(a, 0.5)\n",
         );
         assert!(out.ids().is_empty(), "{:?}", out.ids());
     }
