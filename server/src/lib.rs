@@ -9,6 +9,7 @@ pub mod engine;
 pub mod guides;
 pub mod hover;
 pub mod language;
+pub mod profile;
 pub mod rules;
 pub mod cli;
 pub mod lsp;

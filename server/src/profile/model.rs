@@ -1,0 +1,249 @@
+//! The common model every reader produces: unique frames, and stacks of frame indices with the
+//! bytes and blocks measured for them.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Which reader produced a profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `dhat-heap.json` from the `dhat` crate or valgrind's DHAT.
+    Dhat,
+    /// A V8 sampling heap profile (`.heapprofile`) from `node --heap-prof` or DevTools.
+    V8,
+    /// heap-audit's tracemalloc JSON (`heap-audit profile python`, or the documented snippet).
+    Python,
+}
+
+impl Format {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Dhat => "DHAT",
+            Format::V8 => "V8 heap profile",
+            Format::Python => "Python tracemalloc",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a profile puts its figures: on lines, or on whole functions (V8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Granularity {
+    /// Frames carry the line that allocated or called (DHAT, tracemalloc).
+    Line,
+    /// Frames carry the function's own position (V8): its line is where the function's
+    /// parameters start, and every figure belongs to the whole function.
+    Function,
+}
+
+/// What the byte figures measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// Every byte allocated over the run, freed or not (DHAT's `tb`/`tbk`).
+    Allocated,
+    /// Bytes still live when the profile was written, estimated from samples (V8); blocks are
+    /// sample counts, not allocations.
+    LiveSampled,
+    /// Bytes still live when the snapshot was taken (tracemalloc); blocks are live blocks.
+    Live,
+}
+
+impl Measure {
+    /// A short phrase for summaries: "allocated over the run", …
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Measure::Allocated => "bytes allocated over the whole run",
+            Measure::LiveSampled => "bytes live at exit, sampled (blocks are samples)",
+            Measure::Live => "bytes live when the snapshot was taken",
+        }
+    }
+
+    /// The unit of the block counts: "allocs", "samples" or "blocks".
+    pub const fn blocks_unit(self) -> &'static str {
+        match self {
+            Measure::Allocated => "allocs",
+            Measure::LiveSampled => "samples",
+            Measure::Live => "blocks",
+        }
+    }
+}
+
+/// One frame as the profile wrote it. Paths are as written (another machine's, often).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Frame {
+    /// The source path (or URL, for V8) as written in the profile; `None` when unknown.
+    pub path: Option<Arc<str>>,
+    /// 1-based line; `None` when the profile has no line information for this frame.
+    pub line: Option<u32>,
+    /// 1-based column, when the profile has one.
+    pub column: Option<u32>,
+    /// The function, when the profile names it (tracemalloc does not).
+    pub function: Option<Arc<str>>,
+    /// `false` for the allocator, the standard library, the runtime and the profiler itself.
+    /// The allocation site of a stack is its first user frame.
+    pub user: bool,
+}
+
+impl Frame {
+    /// `function (path:line:col)`, for messages and hovers.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        if let Some(f) = &self.function {
+            s.push_str(f);
+            s.push(' ');
+        }
+        s.push('(');
+        s.push_str(self.path.as_deref().unwrap_or("?"));
+        if let Some(l) = self.line {
+            s.push(':');
+            s.push_str(&l.to_string());
+            if let Some(c) = self.column {
+                s.push(':');
+                s.push_str(&c.to_string());
+            }
+        }
+        s.push(')');
+        s
+    }
+}
+
+/// A call stack with its measured totals. `frames` index [`Profile::frames`], innermost
+/// (the allocating frame) first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stack {
+    pub frames: Box<[u32]>,
+    pub bytes: u64,
+    pub blocks: u64,
+}
+
+/// A profile as read from one file, before it is mapped onto a workspace.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// The profile file.
+    pub path: PathBuf,
+    pub format: Format,
+    pub granularity: Granularity,
+    pub measure: Measure,
+    /// The profile file's modification time: when it was taken, for "profile older than file".
+    pub modified: Option<SystemTime>,
+    /// Sum over all stacks: the denominator of every share.
+    pub total_bytes: u64,
+    pub total_blocks: u64,
+    pub frames: Vec<Frame>,
+    pub stacks: Vec<Stack>,
+    /// What the reader noticed and kept going past (frames without line information, …).
+    pub notes: Vec<String>,
+}
+
+impl Profile {
+    pub(crate) fn new(path: PathBuf, format: Format) -> Self {
+        let (granularity, measure) = match format {
+            Format::Dhat => (Granularity::Line, Measure::Allocated),
+            Format::V8 => (Granularity::Function, Measure::LiveSampled),
+            Format::Python => (Granularity::Line, Measure::Live),
+        };
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        Profile {
+            path,
+            format,
+            granularity,
+            measure,
+            modified,
+            total_bytes: 0,
+            total_blocks: 0,
+            frames: Vec::new(),
+            stacks: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a stack (frames innermost first) and counts it in the totals. Empty or zero-byte
+    /// stacks are skipped.
+    pub(crate) fn push_stack(&mut self, frames: Box<[u32]>, bytes: u64, blocks: u64) {
+        if bytes == 0 && blocks == 0 {
+            return;
+        }
+        self.total_bytes += bytes;
+        self.total_blocks += blocks;
+        self.stacks.push(Stack {
+            frames,
+            bytes,
+            blocks,
+        });
+    }
+
+    /// The allocation site of a stack: its first user frame, as an index into `frames`.
+    pub fn site(&self, stack: &Stack) -> Option<u32> {
+        stack
+            .frames
+            .iter()
+            .copied()
+            .find(|&f| self.frames[f as usize].user)
+    }
+
+    /// How many user frames have no line information.
+    pub fn user_frames_without_line(&self) -> usize {
+        self.frames
+            .iter()
+            .filter(|f| f.user && f.line.is_none())
+            .count()
+    }
+
+    /// Adds the reader-independent notes (frames without line information).
+    pub(crate) fn finish(&mut self) {
+        let no_line = self.user_frames_without_line();
+        if no_line > 0 {
+            let total = self.frames.iter().filter(|f| f.user).count();
+            self.notes.push(format!(
+                "{no_line} of {total} user frames have no line information; their bytes go to \
+                 the nearest caller that has one, or to the unmapped list"
+            ));
+        }
+    }
+}
+
+/// Shares repeated strings (paths, function names) among frames while a profile is read.
+#[derive(Default)]
+pub(crate) struct Interner {
+    set: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.set.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.set.insert(a.clone());
+        a
+    }
+}
+
+/// Gives each distinct frame one index, while a reader meets frames again and again (V8 nodes,
+/// tracemalloc tracebacks).
+#[derive(Default)]
+pub(crate) struct FrameTable {
+    pub(crate) frames: Vec<Frame>,
+    index: std::collections::HashMap<Frame, u32>,
+    pub(crate) strings: Interner,
+}
+
+impl FrameTable {
+    pub(crate) fn add(&mut self, frame: Frame) -> u32 {
+        if let Some(&i) = self.index.get(&frame) {
+            return i;
+        }
+        let i = self.frames.len() as u32;
+        self.frames.push(frame.clone());
+        self.index.insert(frame, i);
+        i
+    }
+}
