@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
 mod explain;
+pub mod profile;
 
 #[derive(Parser, Debug)]
 #[command(name = "heap-audit", version, about = "Finds avoidable heap allocations in Rust, TypeScript/JavaScript and Python")]
@@ -83,6 +84,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Allocation profiles: summarise them, or make one for a Python script.
+    Profile {
+        #[command(subcommand)]
+        command: profile::ProfileCommand,
+    },
     /// Print a rule's section of the reference guide.
     Explain {
         /// A rule id, e.g. `rust/format-literal`.
@@ -111,5 +117,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules { format } => explain::rules(format),
         Command::Explain { rule } => explain::explain(&rule),
+        Command::Profile { command } => profile::run(command),
     }
 }

@@ -178,7 +178,7 @@ fn split_file_line_col(loc: &str) -> (&str, Option<u32>, Option<u32>) {
     }
 }
 
-const LIBRARY_CRATES: &[&str] = &["alloc", "core", "std", "dhat", "backtrace"];
+const LIBRARY_CRATES: &[&str] = &["alloc", "core", "std", "dhat", "backtrace", "__rustc"];
 const C_ALLOCATORS: &[&str] = &[
     "malloc",
     "calloc",
@@ -198,9 +198,10 @@ fn is_user(name: &str, path: Option<&str>, has_line: bool) -> bool {
     if name.is_empty() || name == "???" || name == "[root]" || name.starts_with("(below main)") {
         return false;
     }
+    let last = name.rsplit("::").next().unwrap_or(name);
     if ["__rust_", "__rg_", "__rdl_", "__libc_", "_start"]
         .iter()
-        .any(|p| name.starts_with(p))
+        .any(|p| name.starts_with(p) || last.starts_with(p))
     {
         return false;
     }
@@ -315,6 +316,11 @@ mod tests {
             "a dependency is user code as far as the reader can tell"
         );
         assert_eq!(crate_hint(&f), Some("serde_json"));
+        // The global allocator shim is attributed to the `#[global_allocator]` line.
+        let f = frame("0x1: __rustc::__rust_alloc (dhat-demo/src/main.rs:5:15)");
+        assert!(!f.user);
+        let f = frame("0x1: alloc::slice::<impl [T]>::repeat (alloc/src/slice.rs:524:23)");
+        assert!(!f.user);
         let f = frame("[root]");
         assert!(!f.user && f.path.is_none() && f.line.is_none());
     }
