@@ -117,17 +117,21 @@ fn run_python(args: PythonArgs) -> ExitCode {
     }
 }
 
+/// A workspace file, parsed and analysed.
+struct Analysed {
+    src: String,
+    tree: tree_sitter::Tree,
+    findings: Vec<Finding>,
+}
+
 /// Engine findings per workspace file, computed once.
 struct Findings {
     settings: Settings,
-    cache: HashMap<PathBuf, Option<(Lang, String, tree_sitter::Tree, Vec<Finding>)>>,
+    cache: HashMap<PathBuf, Option<Analysed>>,
 }
 
 impl Findings {
-    fn for_file(
-        &mut self,
-        path: &Path,
-    ) -> Option<&(Lang, String, tree_sitter::Tree, Vec<Finding>)> {
+    fn for_file(&mut self, path: &Path) -> Option<&Analysed> {
         let settings = &self.settings;
         self.cache
             .entry(path.to_owned())
@@ -136,14 +140,23 @@ impl Findings {
                 let src = std::fs::read_to_string(path).ok()?;
                 let tree = parse_str(lang, &src, DEFAULT_PARSE_BUDGET)?;
                 let findings = analyze(lang, &src, &tree, settings);
-                Some((lang, src, tree, findings))
+                Some(Analysed {
+                    src,
+                    tree,
+                    findings,
+                })
             })
             .as_ref()
     }
 
     /// Findings on the site's line, or in its function for V8 profiles.
     fn at_site(&mut self, site: &Site) -> (Vec<Finding>, Option<String>) {
-        let Some((_, src, tree, findings)) = self.for_file(&site.path) else {
+        let Some(Analysed {
+            src,
+            tree,
+            findings,
+        }) = self.for_file(&site.path)
+        else {
             return (Vec::new(), None);
         };
         let range = match site.measured.granularity {
