@@ -18,14 +18,25 @@ use std::cell::RefCell;
 use std::io::Read;
 use std::path::Path;
 
-use serde::de::{Deserializer, Visitor};
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::model::{Format, Frame, Interner, Profile};
+use super::model::{CallNode, CallTreeBuilder, Format, Frame, Interner, Profile, Stack};
 use super::ProfileError;
 
+/// What a read accumulates as the file streams past.
+#[derive(Default)]
+struct Build {
+    strings: Interner,
+    nodes: Vec<CallNode>,
+    tree: CallTreeBuilder,
+    stacks: Vec<Stack>,
+    /// The highest frame index any `fs` uses, and the first program point using it.
+    max_frame: Option<(u32, usize)>,
+}
+
 thread_local! {
-    static STRINGS: RefCell<Interner> = RefCell::new(Interner::default());
+    static BUILD: RefCell<Build> = RefCell::new(Build::default());
 }
 
 #[derive(Deserialize)]
@@ -33,8 +44,43 @@ struct DhatFile {
     #[serde(rename = "dhatFileVersion")]
     version: Option<u32>,
     mode: Option<String>,
-    pps: Vec<ProgramPoint>,
+    #[serde(deserialize_with = "stream_pps")]
+    #[allow(dead_code)]
+    pps: (),
     ftbl: Vec<FtblEntry>,
+}
+
+/// Folds each program point into the call tree as it is read: only the tree is kept.
+fn stream_pps<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of program points")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0usize;
+            while let Some(pp) = seq.next_element::<ProgramPoint>()? {
+                BUILD.with(|b| {
+                    let b = &mut *b.borrow_mut();
+                    if let Some(&m) = pp.fs.iter().max() {
+                        if b.max_frame.is_none_or(|(old, _)| m > old) {
+                            b.max_frame = Some((m, i));
+                        }
+                    }
+                    let node = b.tree.insert(&mut b.nodes, pp.fs.iter().rev().copied());
+                    b.stacks.push(Stack {
+                        node,
+                        bytes: pp.tb,
+                        blocks: pp.tbk,
+                    });
+                });
+                i += 1;
+            }
+            Ok(())
+        }
+    }
+    d.deserialize_seq(V)
 }
 
 #[derive(Deserialize)]
@@ -57,7 +103,7 @@ impl<'de> Deserialize<'de> for FtblEntry {
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<FtblEntry, E> {
                 Ok(FtblEntry(
-                    STRINGS.with(|i| parse_frame(s, &mut i.borrow_mut())),
+                    BUILD.with(|b| parse_frame(s, &mut b.borrow_mut().strings)),
                 ))
             }
         }
@@ -67,9 +113,9 @@ impl<'de> Deserialize<'de> for FtblEntry {
 
 /// Reads a DHAT profile from `reader` (streamed). `path` names the file in errors.
 pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
-    STRINGS.with(|i| *i.borrow_mut() = Interner::default());
+    BUILD.with(|b| *b.borrow_mut() = Build::default());
     let parsed: Result<DhatFile, _> = serde_json::from_reader(reader);
-    STRINGS.with(|i| *i.borrow_mut() = Interner::default());
+    let build = BUILD.with(|b| std::mem::take(&mut *b.borrow_mut()));
     let file = parsed.map_err(|e| ProfileError::json(path, Format::Dhat, &e))?;
     if let Some(v) = file.version {
         if v != 2 {
@@ -93,14 +139,15 @@ pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
     let mut profile = Profile::new(path.to_owned(), Format::Dhat);
     profile.frames = file.ftbl.into_iter().map(|e| e.0).collect();
     let n = profile.frames.len();
-    for (i, pp) in file.pps.into_iter().enumerate() {
-        if let Some(bad) = pp.fs.iter().find(|&&f| f as usize >= n) {
-            return Err(ProfileError::new(
-                path,
-                format!("pps[{i}] refers to frame {bad}, but ftbl has only {n} entries"),
-            ));
-        }
-        profile.push_stack(pp.fs.into_boxed_slice(), pp.tb, pp.tbk);
+    if let Some((bad, i)) = build.max_frame.filter(|&(m, _)| m as usize >= n) {
+        return Err(ProfileError::new(
+            path,
+            format!("pps[{i}] refers to frame {bad}, but ftbl has only {n} entries"),
+        ));
+    }
+    profile.nodes = build.nodes;
+    for st in build.stacks {
+        profile.push_stack(st.node, st.bytes, st.blocks);
     }
     profile.finish();
     Ok(profile)

@@ -62,8 +62,6 @@ pub(crate) struct LineAgg {
 pub(crate) struct FileAgg {
     /// Keyed by (line, column); the column is 0 except for function-granularity profiles.
     pub(crate) lines: BTreeMap<(u32, u32), LineAgg>,
-    /// Stacks with at least one frame in this file.
-    pub(crate) stacks: Vec<u32>,
     /// The file changed after the profile was written.
     pub(crate) stale: bool,
 }
@@ -141,14 +139,12 @@ impl MappedProfile {
         let mut unmapped: HashMap<Option<u32>, UnmappedAgg> = HashMap::new();
         let mut stack_site = Vec::with_capacity(profile.stacks.len());
         let mut seen_lines: Vec<(FileId, u32, u32)> = Vec::new();
-        let mut seen_files: Vec<FileId> = Vec::new();
         for (si, stack) in profile.stacks.iter().enumerate() {
             seen_lines.clear();
-            seen_files.clear();
             let mut first_user: Option<u32> = None;
             let mut site: Option<(FileId, u32)> = None;
             let mut site_frame = NO_SITE;
-            for &fi in stack.frames.iter() {
+            for fi in profile.stack_frames(stack) {
                 let frame = &profile.frames[fi as usize];
                 if !frame.user {
                     continue;
@@ -160,10 +156,6 @@ impl MappedProfile {
                 let line = frame.line.unwrap_or(0);
                 let key = (line, column_key(frame));
                 let agg = files.entry(file).or_default();
-                if !seen_files.contains(&file) {
-                    seen_files.push(file);
-                    agg.stacks.push(si as u32);
-                }
                 let la = agg.lines.entry(key).or_insert_with(|| LineAgg {
                     frame: fi,
                     ..LineAgg::default()
@@ -238,31 +230,31 @@ impl MappedProfile {
         (s != NO_SITE).then_some(s)
     }
 
-    /// Sums the stacks through `file` that have a frame in `file` matching `pred` (inclusive),
-    /// and those whose site matches (self). Each stack counts once.
+    /// Sums the stacks that have a frame in `file` matching `pred` (inclusive), and those whose
+    /// site matches (self). Each stack counts once. One pass over the call tree and the stacks.
     pub(crate) fn sum_where(&self, file: FileId, pred: impl Fn(&Frame) -> bool) -> Totals {
         let mut t = Totals::default();
-        let Some(agg) = self.files.get(&file) else {
+        if !self.files.contains_key(&file) {
             return t;
-        };
-        for &si in &agg.stacks {
-            let stack = &self.profile.stacks[si as usize];
-            let hit = stack.frames.iter().any(|&fi| {
-                self.frame_file[fi as usize] == Some(file)
-                    && pred(&self.profile.frames[fi as usize])
-            });
-            if !hit {
+        }
+        let frames = &self.profile.frames;
+        let matches =
+            |fi: u32| self.frame_file[fi as usize] == Some(file) && pred(&frames[fi as usize]);
+        // Parents come before children: `hit[n]` is whether node n or a caller of it matches.
+        let mut hit: Vec<bool> = Vec::with_capacity(self.profile.nodes.len());
+        for node in &self.profile.nodes {
+            let up = node.parent != super::model::NO_NODE && hit[node.parent as usize];
+            hit.push(up || matches(node.frame));
+        }
+        for (si, stack) in self.profile.stacks.iter().enumerate() {
+            if !hit.get(stack.node as usize).copied().unwrap_or(false) {
                 continue;
             }
             t.bytes += stack.bytes;
             t.blocks += stack.blocks;
-            if let Some(site) = self.site_of(si) {
-                if self.frame_file[site as usize] == Some(file)
-                    && pred(&self.profile.frames[site as usize])
-                {
-                    t.self_bytes += stack.bytes;
-                    t.self_blocks += stack.blocks;
-                }
+            if self.site_of(si as u32).is_some_and(matches) {
+                t.self_bytes += stack.bytes;
+                t.self_blocks += stack.blocks;
             }
         }
         t

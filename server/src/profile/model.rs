@@ -115,11 +115,25 @@ impl Frame {
     }
 }
 
-/// A call stack with its measured totals. `frames` index [`Profile::frames`], innermost
-/// (the allocating frame) first.
+/// No node: the parent of a root call, or the node of an empty stack.
+pub const NO_NODE: u32 = u32::MAX;
+
+/// A node of the call tree: a frame and the node of its caller. Stacks share their common
+/// outer parts, so a deep profile costs 8 bytes per distinct call path, not per frame per stack.
+/// A parent always comes before its children in [`Profile::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallNode {
+    /// Index into [`Profile::frames`].
+    pub frame: u32,
+    /// Index into [`Profile::nodes`], or [`NO_NODE`] for an outermost call.
+    pub parent: u32,
+}
+
+/// A call stack with its measured totals: `node` is its innermost (allocating) call; the rest
+/// of the stack is that node's chain of parents ([`Profile::stack_frames`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stack {
-    pub frames: Box<[u32]>,
+    pub node: u32,
     pub bytes: u64,
     pub blocks: u64,
 }
@@ -138,6 +152,8 @@ pub struct Profile {
     pub total_bytes: u64,
     pub total_blocks: u64,
     pub frames: Vec<Frame>,
+    /// The call tree the stacks point into.
+    pub nodes: Vec<CallNode>,
     pub stacks: Vec<Stack>,
     /// What the reader noticed and kept going past (frames without line information, …).
     pub notes: Vec<String>,
@@ -160,32 +176,38 @@ impl Profile {
             total_bytes: 0,
             total_blocks: 0,
             frames: Vec::new(),
+            nodes: Vec::new(),
             stacks: Vec::new(),
             notes: Vec::new(),
         }
     }
 
-    /// Adds a stack (frames innermost first) and counts it in the totals. Empty or zero-byte
-    /// stacks are skipped.
-    pub(crate) fn push_stack(&mut self, frames: Box<[u32]>, bytes: u64, blocks: u64) {
+    /// Adds a stack ending at call node `node` and counts it in the totals. Stacks with no
+    /// bytes and no blocks are skipped.
+    pub(crate) fn push_stack(&mut self, node: u32, bytes: u64, blocks: u64) {
         if bytes == 0 && blocks == 0 {
             return;
         }
         self.total_bytes += bytes;
         self.total_blocks += blocks;
         self.stacks.push(Stack {
-            frames,
+            node,
             bytes,
             blocks,
         });
     }
 
+    /// A stack's frames (indices into `frames`), innermost first.
+    pub fn stack_frames(&self, stack: &Stack) -> StackFrames<'_> {
+        StackFrames {
+            nodes: &self.nodes,
+            next: stack.node,
+        }
+    }
+
     /// The allocation site of a stack: its first user frame, as an index into `frames`.
     pub fn site(&self, stack: &Stack) -> Option<u32> {
-        stack
-            .frames
-            .iter()
-            .copied()
+        self.stack_frames(stack)
             .find(|&f| self.frames[f as usize].user)
     }
 
@@ -207,6 +229,45 @@ impl Profile {
                  the nearest caller that has one, or to the unmapped list"
             ));
         }
+    }
+}
+
+/// The frames of a stack, innermost first: a walk up the call tree.
+pub struct StackFrames<'a> {
+    nodes: &'a [CallNode],
+    next: u32,
+}
+
+impl Iterator for StackFrames<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        let node = self.nodes.get(self.next as usize)?;
+        self.next = node.parent;
+        Some(node.frame)
+    }
+}
+
+/// Builds the call tree from stacks given outermost call first, sharing common prefixes.
+#[derive(Default)]
+pub(crate) struct CallTreeBuilder {
+    children: std::collections::HashMap<(u32, u32), u32>,
+}
+
+impl CallTreeBuilder {
+    /// The node for `frames` (outermost first) under the existing tree; [`NO_NODE`] if empty.
+    pub(crate) fn insert(
+        &mut self,
+        nodes: &mut Vec<CallNode>,
+        frames: impl Iterator<Item = u32>,
+    ) -> u32 {
+        let mut at = NO_NODE;
+        for frame in frames {
+            at = *self.children.entry((at, frame)).or_insert_with(|| {
+                nodes.push(CallNode { frame, parent: at });
+                (nodes.len() - 1) as u32
+            });
+        }
+        at
     }
 }
 

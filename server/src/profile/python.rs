@@ -55,10 +55,10 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use serde::de::Deserializer;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::model::{Format, Frame, FrameTable, Profile};
+use super::model::{CallNode, CallTreeBuilder, Format, Frame, FrameTable, Profile, Stack};
 use super::ProfileError;
 
 /// The value of `format` in the file.
@@ -159,15 +159,26 @@ impl PythonRun<'_> {
     }
 }
 
+/// What a read accumulates as the file streams past.
+#[derive(Default)]
+struct Build {
+    table: FrameTable,
+    nodes: Vec<CallNode>,
+    tree: CallTreeBuilder,
+    stacks: Vec<Stack>,
+}
+
 thread_local! {
-    static TABLE: RefCell<FrameTable> = RefCell::new(FrameTable::default());
+    static BUILD: RefCell<Build> = RefCell::new(Build::default());
 }
 
 #[derive(Deserialize)]
 struct PyFile {
     format: Option<String>,
     version: Option<u32>,
-    stats: Vec<PyStat>,
+    #[serde(deserialize_with = "stream_stats")]
+    #[allow(dead_code)]
+    stats: (),
     #[serde(default)]
     library_prefixes: Vec<String>,
 }
@@ -190,8 +201,8 @@ impl<'de> Deserialize<'de> for PyFrameId {
             line: u32,
         }
         let raw = Raw::deserialize(d)?;
-        Ok(PyFrameId(TABLE.with(|t| {
-            let mut t = t.borrow_mut();
+        Ok(PyFrameId(BUILD.with(|b| {
+            let t = &mut b.borrow_mut().table;
             let path = (!raw.file.is_empty()).then(|| t.strings.intern(&raw.file));
             t.add(Frame {
                 path,
@@ -204,11 +215,37 @@ impl<'de> Deserialize<'de> for PyFrameId {
     }
 }
 
+/// Folds each statistic into the call tree as it is read (its frames are oldest first).
+fn stream_stats<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of statistics")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(stat) = seq.next_element::<PyStat>()? {
+                BUILD.with(|b| {
+                    let b = &mut *b.borrow_mut();
+                    let node = b.tree.insert(&mut b.nodes, stat.frames.iter().map(|f| f.0));
+                    b.stacks.push(Stack {
+                        node,
+                        bytes: stat.size,
+                        blocks: stat.count,
+                    });
+                });
+            }
+            Ok(())
+        }
+    }
+    d.deserialize_seq(V)
+}
+
 /// Reads heap-audit's tracemalloc JSON from `reader` (streamed). `path` names the file in errors.
 pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
-    TABLE.with(|t| *t.borrow_mut() = FrameTable::default());
+    BUILD.with(|b| *b.borrow_mut() = Build::default());
     let parsed: Result<PyFile, _> = serde_json::from_reader(reader);
-    let table = TABLE.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    let build = BUILD.with(|b| std::mem::take(&mut *b.borrow_mut()));
     let file = parsed.map_err(|e| ProfileError::json(path, Format::Python, &e))?;
     match file.format.as_deref() {
         Some(FORMAT_TAG) => {}
@@ -238,16 +275,16 @@ pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
         None => return Err(ProfileError::new(path, "missing `version`".to_owned())),
     }
     let mut profile = Profile::new(path.to_owned(), Format::Python);
-    profile.frames = table.frames;
+    profile.frames = build.table.frames;
+    profile.nodes = build.nodes;
     for frame in &mut profile.frames {
         frame.user = frame
             .path
             .as_deref()
             .is_some_and(|p| is_user_file(p, &file.library_prefixes));
     }
-    for stat in file.stats {
-        let frames: Box<[u32]> = stat.frames.iter().rev().map(|f| f.0).collect();
-        profile.push_stack(frames, stat.size, stat.count);
+    for st in build.stacks {
+        profile.push_stack(st.node, st.bytes, st.blocks);
     }
     profile.finish();
     Ok(profile)
@@ -304,14 +341,14 @@ mod tests {
         assert_eq!((p.total_bytes, p.total_blocks), (6976, 203));
         let s0 = &p.stacks[0];
         assert_eq!(
-            p.frames[s0.frames[0] as usize].line,
+            p.frames[p.stack_frames(s0).next().unwrap() as usize].line,
             Some(3),
             "innermost first"
         );
         assert_eq!(p.frames[p.site(s0).unwrap() as usize].line, Some(3));
         // json's frame is library code: the site is the user line that called it.
         let s1 = &p.stacks[1];
-        assert!(!p.frames[s1.frames[0] as usize].user);
+        assert!(!p.frames[p.stack_frames(s1).next().unwrap() as usize].user);
         assert_eq!(p.frames[p.site(s1).unwrap() as usize].line, Some(10));
         assert_eq!(p.site(&p.stacks[2]), None);
     }

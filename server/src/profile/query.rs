@@ -298,7 +298,11 @@ impl ProfileSet {
         SampledStack {
             bytes: s.bytes,
             blocks: s.blocks,
-            frames: s.frames.iter().map(|&fi| self.frame_view(p, fi)).collect(),
+            frames: p
+                .profile
+                .stack_frames(s)
+                .map(|fi| self.frame_view(p, fi))
+                .collect(),
         }
     }
 

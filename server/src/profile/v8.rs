@@ -22,41 +22,171 @@
 //! Nesting is as deep as the deepest JavaScript stack, so the file is parsed without serde's
 //! recursion limit, on a thread with a large stack.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 
-use super::model::{Format, Frame, FrameTable, Profile};
+use super::model::{CallNode, Format, Frame, FrameTable, Profile, NO_NODE};
 use super::ProfileError;
 
 /// The stack of the thread that parses a profile: deep JavaScript recursion nests deeply.
 const PARSE_STACK: usize = 256 << 20;
 
-thread_local! {
-    static TABLE: RefCell<FrameTable> = RefCell::new(FrameTable::default());
-}
-
-#[derive(Deserialize)]
-struct V8File {
-    head: Node,
-    #[serde(default, deserialize_with = "count_samples")]
+/// What a read accumulates as the file streams past: the call tree is V8's own tree.
+#[derive(Default)]
+struct Build {
+    table: FrameTable,
+    nodes: Vec<CallNode>,
+    /// (call node, bytes, V8 node id) of every node with a `selfSize`.
+    stacks: Vec<(u32, u64, Option<u64>)>,
     samples: HashMap<u64, u64>,
+    saw_head: bool,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Node {
-    call_frame: CallFrameId,
-    #[serde(default)]
-    self_size: f64,
-    #[serde(default)]
-    id: Option<u64>,
-    #[serde(default)]
-    children: Vec<Node>,
+#[serde(field_identifier, rename_all = "camelCase")]
+enum FileKey {
+    Head,
+    Samples,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum NodeKey {
+    CallFrame,
+    SelfSize,
+    Id,
+    Children,
+    #[serde(other)]
+    Other,
+}
+
+/// The whole file: `head` streams into the call tree, `samples` into counts per node id.
+struct FileSeed<'a>(&'a mut Build);
+
+impl<'de> DeserializeSeed<'de> for FileSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FileSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a V8 heap profile object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<FileKey>()? {
+            match key {
+                FileKey::Head => {
+                    map.next_value_seed(NodeSeed {
+                        b: &mut *self.0,
+                        parent: NO_NODE,
+                    })?;
+                    self.0.saw_head = true;
+                }
+                FileKey::Samples => self.0.samples = map.next_value::<SampleCounts>()?.0,
+                FileKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !self.0.saw_head {
+            return Err(A::Error::missing_field("head"));
+        }
+        Ok(())
+    }
+}
+
+/// One node: becomes a call node under `parent`; its children follow under it.
+struct NodeSeed<'a> {
+    b: &'a mut Build,
+    parent: u32,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a profile node")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let idx = self.b.nodes.len() as u32;
+        self.b.nodes.push(CallNode {
+            frame: NO_NODE,
+            parent: self.parent,
+        });
+        let mut self_size = 0.0f64;
+        let mut id = None;
+        while let Some(key) = map.next_key::<NodeKey>()? {
+            match key {
+                NodeKey::CallFrame => {
+                    let raw: RawCallFrame = map.next_value()?;
+                    let frame = to_frame(&raw, &mut self.b.table);
+                    self.b.nodes[idx as usize].frame = self.b.table.add(frame);
+                }
+                NodeKey::SelfSize => self_size = map.next_value()?,
+                NodeKey::Id => id = Some(map.next_value()?),
+                NodeKey::Children => map.next_value_seed(ChildrenSeed {
+                    b: &mut *self.b,
+                    parent: idx,
+                })?,
+                NodeKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if self.b.nodes[idx as usize].frame == NO_NODE {
+            return Err(A::Error::missing_field("callFrame"));
+        }
+        if self_size.is_finite() && self_size > 0.0 {
+            self.b.stacks.push((idx, self_size.round() as u64, id));
+        }
+        Ok(())
+    }
+}
+
+struct ChildrenSeed<'a> {
+    b: &'a mut Build,
+    parent: u32,
+}
+
+impl<'de> DeserializeSeed<'de> for ChildrenSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChildrenSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of profile nodes")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(NodeSeed {
+                b: &mut *self.b,
+                parent: self.parent,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -85,17 +215,12 @@ fn minus_one() -> i64 {
     -1
 }
 
-/// A call frame, interned into the thread's frame table as it is read.
-struct CallFrameId(u32);
+/// `samples`, counted per node id as they stream past.
+struct SampleCounts(HashMap<u64, u64>);
 
-impl<'de> Deserialize<'de> for CallFrameId {
+impl<'de> Deserialize<'de> for SampleCounts {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = RawCallFrame::deserialize(d)?;
-        Ok(CallFrameId(TABLE.with(|t| {
-            let mut t = t.borrow_mut();
-            let frame = to_frame(&raw, &mut t);
-            t.add(frame)
-        })))
+        count_samples(d).map(SampleCounts)
     }
 }
 
@@ -194,38 +319,22 @@ pub fn read(path: &Path, reader: impl Read + Send) -> Result<Profile, ProfileErr
 }
 
 fn read_on_this_thread(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
-    TABLE.with(|t| *t.borrow_mut() = FrameTable::default());
+    let mut build = Build::default();
     let mut de = serde_json::Deserializer::from_reader(reader);
     de.disable_recursion_limit();
-    let parsed = V8File::deserialize(&mut de).and_then(|f| de.end().map(|()| f));
-    let table = TABLE.with(|t| std::mem::take(&mut *t.borrow_mut()));
-    let file = parsed.map_err(|e| ProfileError::json(path, Format::V8, &e))?;
+    FileSeed(&mut build)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| ProfileError::json(path, Format::V8, &e))?;
     let mut profile = Profile::new(path.to_owned(), Format::V8);
-    profile.frames = table.frames;
-    // Depth-first over the tree without recursion; `chain` is the path from the root.
-    let mut chain: Vec<u32> = Vec::new();
-    let mut todo: Vec<(&Node, usize)> = vec![(&file.head, 0)];
-    while let Some((node, depth)) = todo.pop() {
-        chain.truncate(depth);
-        chain.push(node.call_frame.0);
-        let bytes = if node.self_size.is_finite() && node.self_size > 0.0 {
-            node.self_size.round() as u64
-        } else {
-            0
-        };
-        if bytes > 0 {
-            let blocks = node
-                .id
-                .and_then(|id| file.samples.get(&id).copied())
-                .unwrap_or(0);
-            let frames: Box<[u32]> = chain.iter().rev().copied().collect();
-            profile.push_stack(frames, bytes, blocks);
-        }
-        todo.extend(node.children.iter().rev().map(|c| (c, depth + 1)));
+    profile.frames = build.table.frames;
+    profile.nodes = build.nodes;
+    for (node, bytes, id) in build.stacks {
+        let blocks = id
+            .and_then(|id| build.samples.get(&id).copied())
+            .unwrap_or(0);
+        profile.push_stack(node, bytes, blocks);
     }
-    drop(todo);
-    // Dropping a deep tree recurses; this thread has the stack for it.
-    drop(file);
     let nameless = profile
         .frames
         .iter()
@@ -269,7 +378,7 @@ mod tests {
         );
         // A builtin's bytes go to the user function that called it.
         let push = p.stacks.iter().find(|s| s.bytes == 700).unwrap();
-        assert!(!p.frames[push.frames[0] as usize].user);
+        assert!(!p.frames[p.stack_frames(push).next().unwrap() as usize].user);
         assert_eq!(p.site(push), p.site(make));
         // A function whose script was collected: user, no line.
         let lost = p.stacks.iter().find(|s| s.bytes == 30).unwrap();
@@ -298,7 +407,11 @@ mod tests {
         s.push('}');
         let p = read(Path::new("deep.heapprofile"), s.as_bytes()).unwrap();
         assert_eq!(p.stacks.len(), depth);
-        assert_eq!(p.stacks.iter().map(|s| s.frames.len()).max(), Some(depth));
+        assert_eq!(
+            p.stacks.iter().map(|s| p.stack_frames(s).count()).max(),
+            Some(depth)
+        );
+        assert_eq!(p.nodes.len(), depth, "the call tree is V8's own tree");
     }
 
     #[test]

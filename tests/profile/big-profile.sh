@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Must-show 3, the 200 MB case: generates a ~200 MB profile of each format (DHAT, V8, Python
+# tracemalloc JSON) over a small generated workspace, runs `heap-audit profile summary` on it
+# under `/usr/bin/time -v`, and prints peak RSS against the file size. The reader streams the
+# file into typed structs; the target is a peak RSS under 2x the file size.
+#
+# Usage: tests/profile/big-profile.sh [SIZE_MB] [FORMAT...]   (default: 200, all formats)
+# Uses target/debug/heap-audit (built if missing) unless HEAP_AUDIT is set.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+size_mb="${1:-200}"
+shift || true
+formats=("$@")
+[ ${#formats[@]} -eq 0 ] && formats=(dhat v8 python)
+
+bin="${HEAP_AUDIT:-$repo/target/debug/heap-audit}"
+if [ ! -x "$bin" ]; then
+  (cd "$repo" && cargo build --quiet --bin heap-audit)
+fi
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+ws="$work/ws"
+
+python3 - "$ws" "$work" "$size_mb" "${formats[@]}" <<'PY'
+import json, os, random, sys
+
+ws, work, size_mb, formats = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+target = size_mb * 1000 * 1000
+MODULES = 100
+random.seed(7)
+
+# The workspace: a crate `app` with 100 modules, and the same modules in JS and Python.
+os.makedirs(f"{ws}/src", exist_ok=True)
+with open(f"{ws}/Cargo.toml", "w") as f:
+    f.write('[package]\nname = "app"\nversion = "0.1.0"\n')
+for m in range(MODULES):
+    with open(f"{ws}/src/module_{m}.rs", "w") as f:
+        for j in range(40):
+            f.write(f"pub fn func_{j}(n: usize) -> Vec<String> {{\n")
+            f.write("    (0..n).map(|i| format!(\"{}\", i)).collect()\n}\n")
+    with open(f"{ws}/src/module_{m}.js", "w") as f:
+        for j in range(40):
+            f.write(f"function func_{j}(n) {{\n  return Array.from({{ length: n }}, (_, i) => 'x' + i);\n}}\n")
+    with open(f"{ws}/src/module_{m}.py", "w") as f:
+        for j in range(40):
+            f.write(f"def func_{j}(n):\n    return [str(i) for i in range(n)]\n\n")
+
+def user_frame(rng):
+    m = rng.randrange(MODULES)
+    j = rng.randrange(40)
+    return m, j, j * 3 + 2
+
+def dhat(path):
+    # Pretty-printed like the dhat crate writes it (one value per line).
+    rng = random.Random(1)
+    with open(path, "w") as f:
+        f.write('{\n"dhatFileVersion": 2,\n"mode": "rust-heap",\n"verb": "Allocated",\n"bklt": true,\n'
+                '"bkacc": false,\n"tu": "µs",\n"Mtu": "s",\n"tuth": 10,\n"cmd": "app",\n"pid": 1,\n'
+                '"tg": 1,\n"te": 2,\n"pps": [\n')
+        lib = ["0x{:x}: <alloc::alloc::Global as core::alloc::Allocator>::allocate (alloc/src/alloc.rs:241:9)",
+               "0x{:x}: alloc::raw_vec::RawVecInner<A>::try_allocate_in (src/raw_vec/mod.rs:476:41)",
+               "0x{:x}: alloc::fmt::format::format_inner (alloc/src/fmt.rs:642:16)"]
+        ftbl = ["[root]"]
+        for k, s in enumerate(lib):
+            ftbl.append(s.format(0x1000 + k))
+        # Unique user frames: 1 per (module, function, call line), many addresses.
+        n_user = 300_000
+        for k in range(n_user):
+            m, j, line = user_frame(rng)
+            ftbl.append(f"0x{0x55d5c3a00000 + k:x}: app::module_{m}::func_{j} (src/module_{m}.rs:{line}:{rng.randrange(1, 60)})")
+        body = 0
+        first = True
+        while f.tell() < target - len("\n".join(ftbl)) - 1000:
+            fs = [1 + rng.randrange(3)] + [4 + rng.randrange(n_user) for _ in range(rng.randrange(4, 16))]
+            tb = rng.randrange(8, 100_000)
+            pp = ("" if first else ",\n") + "{\n" + f'"tb": {tb},\n"tbk": {rng.randrange(1, 100)},\n"tl": 5,\n"mb": 64,\n"mbk": 1,\n"gb": 0,\n"gbk": 0,\n"eb": 0,\n"ebk": 0,\n"fs": [\n' + ",\n".join(map(str, fs)) + "\n]\n}"
+            f.write(pp)
+            first = False
+        f.write('\n],\n"ftbl":\n[\n')
+        f.write(",\n".join(json.dumps(s) for s in ftbl))
+        f.write("\n]\n}\n")
+
+def v8(path):
+    rng = random.Random(2)
+    nid = [0]
+    def node(depth, out):
+        nid[0] += 1
+        m, j, line = user_frame(rng)
+        out.write('{"callFrame":{"functionName":"func_%d","scriptId":"%d","url":"file:///srv/app/src/module_%d.js","lineNumber":%d,"columnNumber":15},"selfSize":%d,"id":%d,"children":['
+                  % (j, 10 + m, m, j * 3, rng.randrange(0, 50_000), nid[0]))
+    with open(path, "w") as f:
+        f.write('{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":0,"children":[')
+        open_depth = 0
+        first = True
+        while f.tell() < target - 100_000:
+            # Random walk: go deeper (up to 60), or close some levels.
+            if open_depth < 60 and (open_depth == 0 or rng.random() < 0.55):
+                if not first:
+                    f.write(",")
+                node(open_depth, f)
+                open_depth += 1
+                first = True
+            else:
+                f.write("]}")
+                open_depth -= 1
+                first = False
+        f.write("]}" * open_depth)
+        f.write('],"samples":[]}\n' if False else ']},"samples":[]}\n')
+
+def python(path):
+    rng = random.Random(3)
+    with open(path, "w") as f:
+        f.write('{"format": "heap-audit-tracemalloc", "version": 1, "python": "3.11.7", "library_prefixes": ["/usr/lib/python3.11"], "stats": [')
+        first = True
+        while f.tell() < target - 1000:
+            frames = []
+            for _ in range(rng.randrange(3, 25)):
+                m, j, line = user_frame(rng)
+                frames.append('{"file": "/home/ci/app/src/module_%d.py", "line": %d}' % (m, line))
+            f.write(("" if first else ", ") + '{"size": %d, "count": %d, "frames": [%s]}' % (rng.randrange(8, 100000), rng.randrange(1, 50), ", ".join(frames)))
+            first = False
+        f.write("]}\n")
+
+for fmt in formats:
+    {"dhat": dhat, "v8": v8, "python": python}[fmt](f"{work}/big.{fmt}.json")
+PY
+
+status=0
+for fmt in "${formats[@]}"; do
+  file="$work/big.$fmt.json"
+  bytes=$(stat -c %s "$file")
+  /usr/bin/time -v "$bin" profile summary "$file" --root "$ws" -n 5 >"$work/out.txt" 2>"$work/time.txt" || {
+    echo "$fmt: heap-audit failed:" >&2; cat "$work/time.txt" >&2; status=1; continue; }
+  rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
+  ratio=$(awk -v r="$rss_kb" -v b="$bytes" 'BEGIN { printf "%.2f", r * 1024 / b }')
+  verdict=$(awk -v x="$ratio" 'BEGIN { print (x < 2.0) ? "OK (< 2x)" : "OVER 2x" }')
+  printf '%-7s file %7.1f MB  peak RSS %7.1f MB  ratio %s  wall %s  %s\n' \
+    "$fmt" "$(awk -v b="$bytes" 'BEGIN{print b/1e6}')" "$(awk -v r="$rss_kb" 'BEGIN{print r*1024/1e6}')" "$ratio" "$wall" "$verdict"
+  sed -n '1,6p' "$work/out.txt" | sed 's/^/        | /'
+  [ "$verdict" = "OK (< 2x)" ] || status=1
+done
+exit $status
