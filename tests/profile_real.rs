@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+use heap_audit::document::{parse_str, DEFAULT_PARSE_BUDGET};
+use heap_audit::language::Lang;
 use heap_audit::profile::{self, Format, Granularity, Heat, HotRank, ProfileSet, Workspace};
 
 fn repo() -> PathBuf {
@@ -53,6 +55,14 @@ fn run_ok(cmd: &mut Command) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// The byte range of the first occurrence of `needle` in `path`, with the text and its tree.
+fn find(path: &Path, needle: &str) -> (String, tree_sitter::Tree, std::ops::Range<usize>) {
+    let src = std::fs::read_to_string(path).unwrap();
+    let tree = parse_str(Lang::from_path(path).unwrap(), &src, DEFAULT_PARSE_BUDGET).unwrap();
+    let at = src.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    (src, tree, at..at + needle.len())
 }
 
 /// Builds tests/profile/dhat-demo (its own workspace, its own target folder) and returns the
@@ -146,6 +156,21 @@ fn dhat_profile_ranks_the_hot_line_first() {
         set.span(&main, cold - 1..=cold + 1),
         Heat::Cold { stale: false }
     );
+    // The same questions from source positions, as the LSP asks them.
+    let (src, tree, r) = find(&main, "format!(\"{}\", template)");
+    assert!(
+        matches!(set.finding(&main, &src, &tree, r.clone()), Heat::Hot(m) if m.self_bytes == bytes)
+    );
+    assert!(matches!(set.enclosing(&main, &src, &tree, r), Heat::Hot(m) if m.bytes == bytes));
+    let (src, tree, r) = find(&main, "format!(\"{}\", x)");
+    assert_eq!(
+        set.finding(&main, &src, &tree, r.clone()),
+        Heat::Cold { stale: false }
+    );
+    assert_eq!(
+        set.enclosing(&main, &src, &tree, r),
+        Heat::Cold { stale: false }
+    );
     // Inlay-hint lines: the hot line first.
     let hints = set.hot_lines(&main, HotRank::SelfBytes, 5, 0.005);
     assert_eq!(
@@ -228,6 +253,16 @@ fn node_heap_profile_ranks_the_hot_function_first() {
         Heat::Cold { stale: false }
     );
     assert!(set.line(&app, decl).is_some_and(|m| m.self_bytes == bytes));
+    // A finding inside makeRows carries makeRows' figures (V8 has no per-line figures).
+    let (src, tree, r) = find(&app, "delete row.scratch");
+    assert!(
+        matches!(set.finding(&app, &src, &tree, r.clone()), Heat::Hot(m) if m.self_bytes == bytes)
+    );
+    assert!(matches!(set.enclosing(&app, &src, &tree, r), Heat::Hot(m) if m.self_bytes == bytes));
+    let (src, tree, r) = find(&app, "out.push(\"s\" + i)");
+    assert!(
+        matches!(set.finding(&app, &src, &tree, r), Heat::Hot(m) if m.self_bytes == top[1].measured.self_bytes)
+    );
 
     let out = run_ok(
         heap_audit()
@@ -282,6 +317,16 @@ fn python_profile_ranks_the_hot_line_first() {
     // Python frames carry no function names: function(name) does not apply, span() does.
     assert_eq!(set.function(&app, "roots", 0), Heat::NotCovered);
     assert!(matches!(set.span(&app, call - 9..=call - 7), Heat::Hot(_)));
+    let (src, tree, r) = find(&app, "i ** 0.5");
+    assert!(
+        matches!(set.finding(&app, &src, &tree, r.clone()), Heat::Hot(m) if m.self_bytes == bytes)
+    );
+    assert!(matches!(set.enclosing(&app, &src, &tree, r), Heat::Hot(m) if m.bytes >= bytes));
+    let (src, tree, r) = find(&app, "sys.exit(int(sys.argv[1]))");
+    assert_eq!(
+        set.finding(&app, &src, &tree, r),
+        Heat::Cold { stale: false }
+    );
 
     let text = String::from_utf8(
         run_ok(

@@ -72,31 +72,35 @@ def dhat(path):
         for k in range(n_user):
             m, j, line = user_frame(rng)
             ftbl.append(f"0x{0x55d5c3a00000 + k:x}: app::module_{m}::func_{j} (src/module_{m}.rs:{line}:{rng.randrange(1, 60)})")
-        body = 0
+        ftbl_text = ",\n".join(json.dumps(s) for s in ftbl)
+        written = 200
         first = True
-        while f.tell() < target - len("\n".join(ftbl)) - 1000:
+        while written < target - len(ftbl_text.encode()) - 1000:
             fs = [1 + rng.randrange(3)] + [4 + rng.randrange(n_user) for _ in range(rng.randrange(4, 16))]
             tb = rng.randrange(8, 100_000)
             pp = ("" if first else ",\n") + "{\n" + f'"tb": {tb},\n"tbk": {rng.randrange(1, 100)},\n"tl": 5,\n"mb": 64,\n"mbk": 1,\n"gb": 0,\n"gbk": 0,\n"eb": 0,\n"ebk": 0,\n"fs": [\n' + ",\n".join(map(str, fs)) + "\n]\n}"
             f.write(pp)
+            written += len(pp)
             first = False
         f.write('\n],\n"ftbl":\n[\n')
-        f.write(",\n".join(json.dumps(s) for s in ftbl))
+        f.write(ftbl_text)
         f.write("\n]\n}\n")
 
 def v8(path):
     rng = random.Random(2)
     nid = [0]
+    written = [0]
     def node(depth, out):
         nid[0] += 1
         m, j, line = user_frame(rng)
+        written[0] += 172
         out.write('{"callFrame":{"functionName":"func_%d","scriptId":"%d","url":"file:///srv/app/src/module_%d.js","lineNumber":%d,"columnNumber":15},"selfSize":%d,"id":%d,"children":['
                   % (j, 10 + m, m, j * 3, rng.randrange(0, 50_000), nid[0]))
     with open(path, "w") as f:
         f.write('{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":0,"children":[')
         open_depth = 0
         first = True
-        while f.tell() < target - 100_000:
+        while written[0] < target - 100_000:
             # Random walk: go deeper (up to 60), or close some levels.
             if open_depth < 60 and (open_depth == 0 or rng.random() < 0.55):
                 if not first:
@@ -109,19 +113,22 @@ def v8(path):
                 open_depth -= 1
                 first = False
         f.write("]}" * open_depth)
-        f.write('],"samples":[]}\n' if False else ']},"samples":[]}\n')
+        f.write(']},"samples":[]}\n')
 
 def python(path):
     rng = random.Random(3)
     with open(path, "w") as f:
         f.write('{"format": "heap-audit-tracemalloc", "version": 1, "python": "3.11.7", "library_prefixes": ["/usr/lib/python3.11"], "stats": [')
         first = True
-        while f.tell() < target - 1000:
+        written = 200
+        while written < target - 1000:
             frames = []
             for _ in range(rng.randrange(3, 25)):
                 m, j, line = user_frame(rng)
                 frames.append('{"file": "/home/ci/app/src/module_%d.py", "line": %d}' % (m, line))
-            f.write(("" if first else ", ") + '{"size": %d, "count": %d, "frames": [%s]}' % (rng.randrange(8, 100000), rng.randrange(1, 50), ", ".join(frames)))
+            stat = ("" if first else ", ") + '{"size": %d, "count": %d, "frames": [%s]}' % (rng.randrange(8, 100000), rng.randrange(1, 50), ", ".join(frames))
+            f.write(stat)
+            written += len(stat)
             first = False
         f.write("]}\n")
 

@@ -237,9 +237,15 @@ impl MappedProfile {
         if !self.files.contains_key(&file) {
             return t;
         }
-        let frames = &self.profile.frames;
-        let matches =
-            |fi: u32| self.frame_file[fi as usize] == Some(file) && pred(&frames[fi as usize]);
+        // The predicate runs once per frame of the file, not once per call node.
+        let fm: Vec<bool> = self
+            .profile
+            .frames
+            .iter()
+            .zip(&self.frame_file)
+            .map(|(f, &ff)| ff == Some(file) && pred(f))
+            .collect();
+        let matches = |fi: u32| fm[fi as usize];
         // Parents come before children: `hit[n]` is whether node n or a caller of it matches.
         let mut hit: Vec<bool> = Vec::with_capacity(self.profile.nodes.len());
         for node in &self.profile.nodes {

@@ -43,7 +43,72 @@
 //! # Queries (for the LSP and the CLI)
 //!
 //! All take a workspace file path (absolute, or relative to the root) and 1-based lines; see
-//! [`ProfileSet`]. Byte/line conversions for callers holding source text live in [`source`].
+//! [`ProfileSet`]. Results are plain data: [`Measured`] (inclusive `bytes`/`blocks`/`share`,
+//! `self_*` for what is allocated right there, `measure`, `granularity`, `stale`) and [`Heat`]
+//! (`Hot(Measured)`, `Cold` = the profile covers the file but shows nothing here, `NotCovered`).
+//! Byte/line conversions and function lookup for callers holding source text live in
+//! [`source`]; `12.4 MB · 31k allocs · 18%` labels in [`display`].
+//!
+//! | question | call |
+//! |---|---|
+//! | figures for a finding (message, severity, `check --profile` JSON) | [`ProfileSet::finding`]`(path, src, tree, range)` — its lines; for V8 its enclosing function |
+//! | is the finding's function cold? | [`ProfileSet::enclosing`]`(path, src, tree, range)` → `Heat::Cold` |
+//! | a line / a span of lines / a function by name | [`ProfileSet::line`], [`ProfileSet::span`], [`ProfileSet::function`] |
+//! | inlay hints for a file | [`ProfileSet::hot_lines`]`(path, HotRank::SelfBytes, n, min_share)` + [`display::label`] |
+//! | hover: the stacks that reach a line (top 3) | [`ProfileSet::line_stacks`] |
+//! | `profile/hot-site`: top sites, to filter by "no finding on the line" | [`ProfileSet::top_sites`] (each with its top 3 stacks) |
+//! | sites that map to nothing | [`ProfileSet::unmapped`] |
+//! | "profile older than file" | [`Measured::stale`], [`ProfileSet::is_stale`], [`ProfileSet::stale_files`] |
+//!
+//! # Wiring it in
+//!
+//! ```no_run
+//! use std::path::{Path, PathBuf};
+//! use std::sync::Arc;
+//! use heap_audit::profile::{self, display, Heat, HotRank, ProfileSet, Workspace};
+//!
+//! let root = Path::new("/work/app");
+//! // Once per workspace root (re-index when files are created or deleted).
+//! let workspace = Arc::new(Workspace::index(root));
+//! // Profiles: `[profile] paths` globs, settings, default `dhat-heap.json`, `*.heapprofile`,
+//! // `heap-audit-tracemalloc.json`. A bad one is an error naming it; the rest still load.
+//! let paths = vec![root.join("dhat-heap.json")];
+//! let (mut set, errors) = ProfileSet::load(workspace, &paths);
+//! for e in &errors {
+//!     eprintln!("{e}"); // "<file>: truncated DHAT profile: …" → window/showMessage
+//! }
+//! // When a watched profile changes: drop it and read it again.
+//! let changed = root.join("dhat-heap.json");
+//! set.remove(&changed);
+//! match profile::load(&changed) {
+//!     Ok(p) => set.add(p),
+//!     Err(e) => eprintln!("{e}"),
+//! }
+//! // Per document: inlay hints at the end of hot lines.
+//! let file = root.join("src/main.rs");
+//! for hot in set.hot_lines(&file, HotRank::SelfBytes, 10, 0.01) {
+//!     let _hint = (hot.line, display::label(&hot.measured, false)); // "2.0 MB · 1.0k allocs · 99%"
+//! }
+//! # let (src, tree, finding_range): (String, tree_sitter::Tree, std::ops::Range<usize>) = todo!();
+//! // Per finding: the measured figure, or "cold per profile".
+//! match set.finding(&file, &src, &tree, finding_range.clone()) {
+//!     Heat::Hot(m) => { let _ = display::label(&m, true); /* warning + figure in the message */ }
+//!     _ => {
+//!         if let Heat::Cold { .. } = set.enclosing(&file, &src, &tree, finding_range) {
+//!             // hint severity, "cold per profile"
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Costs: loading streams the file (peak memory under 2x its size, see `big-profile.sh`);
+//! `line`, `hot_lines`, `line_stacks` and `top_sites` read per-line tables built at load;
+//! `span`, `function`, `finding` and `enclosing` make one pass over the profile's call tree
+//! and stacks (a few ms for a million call nodes): call them per finding, not per keystroke
+//! without caching.
+//!
+//! User documentation (how to make each profile, what a summary shows): `USAGE.md` beside this
+//! file. The Python file format: [`python`].
 
 pub mod dhat;
 pub mod display;
@@ -61,7 +126,9 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub use mapped::{MappedProfile, UnmappedReason};
-pub use model::{Format, Frame, Granularity, Measure, Profile, Stack};
+pub use model::{
+    CallNode, Format, Frame, Granularity, Measure, Profile, Stack, StackFrames, NO_NODE,
+};
 pub use query::{
     Heat, HotLine, HotRank, Measured, ProfileSet, SampledStack, Site, StackFrame, Unmapped,
 };

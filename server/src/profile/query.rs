@@ -2,12 +2,15 @@
 //! of them. Positions are workspace file paths and 1-based lines; shares are of the total bytes
 //! of the profile(s) the figures come from.
 
-use std::ops::RangeInclusive;
+use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tree_sitter::Tree;
+
 use super::mapped::{MappedProfile, Totals, UnmappedReason};
 use super::model::{Format, Frame, Granularity, Measure, Profile};
+use super::source;
 use super::workspace::{FileId, Workspace};
 use super::ProfileError;
 
@@ -375,6 +378,40 @@ impl ProfileSet {
         })
     }
 
+    /// Figures for a finding at `range` of the file's current text (with its tree): for
+    /// line-granularity profiles the finding's lines, for V8 the function that encloses it
+    /// (the innermost function node whose V8 position — where its parameters start — lies in
+    /// it). Use the inclusive `bytes`/`share` for messages and `check --profile`.
+    pub fn finding(&self, path: &Path, src: &str, tree: &Tree, range: Range<usize>) -> Heat {
+        let lines = source::lines_of(src, range.clone());
+        let func = enclosing_function(tree, &range);
+        self.heat(self.file(path), |p, id| match p.profile.granularity {
+            Granularity::Line => {
+                Some(p.sum_where(id, |f| f.line.is_some_and(|l| lines.contains(&l))))
+            }
+            Granularity::Function => {
+                let func = func.clone()?;
+                Some(p.sum_where(id, |f| positioned_in(tree, src, f, &func)))
+            }
+        })
+    }
+
+    /// Figures for the function that encloses `range` (the whole function, for "cold per
+    /// profile"): its lines for line-granularity profiles, itself for V8. Module-level code
+    /// (no enclosing function) gets [`ProfileSet::finding`]'s answer.
+    pub fn enclosing(&self, path: &Path, src: &str, tree: &Tree, range: Range<usize>) -> Heat {
+        let Some(func) = enclosing_function(tree, &range) else {
+            return self.finding(path, src, tree, range);
+        };
+        let lines = source::lines_of(src, func.clone());
+        self.heat(self.file(path), |p, id| match p.profile.granularity {
+            Granularity::Line => {
+                Some(p.sum_where(id, |f| f.line.is_some_and(|l| lines.contains(&l))))
+            }
+            Granularity::Function => Some(p.sum_where(id, |f| positioned_in(tree, src, f, &func))),
+        })
+    }
+
     /// The hottest lines of a file, for inlay hints: at most `limit`, each with a share of at
     /// least `min_share` (by the ranked figure).
     pub fn hot_lines(
@@ -487,5 +524,118 @@ impl ProfileSet {
         }
         out.sort_by_key(|u| std::cmp::Reverse(u.bytes));
         out
+    }
+}
+
+/// The innermost function node containing `range`.
+fn enclosing_function(tree: &Tree, range: &Range<usize>) -> Option<Range<usize>> {
+    let mut node = tree
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end.max(range.start))?;
+    loop {
+        if source::is_function_kind(node.kind()) {
+            return Some(node.byte_range());
+        }
+        node = node.parent()?;
+    }
+}
+
+/// Whether a V8 frame's function position is that of the function node `func`.
+fn positioned_in(tree: &Tree, src: &str, f: &Frame, func: &Range<usize>) -> bool {
+    let Some(line) = f.line else { return false };
+    source::function_at(tree, src, line, f.column).as_ref() == Some(func)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{dhat, v8};
+
+    fn ws() -> Arc<Workspace> {
+        Arc::new(Workspace::from_files(
+            Path::new("/w"),
+            ["src/main.rs", "app.js"].map(PathBuf::from),
+        ))
+    }
+
+    const RECURSIVE: &str = r#"{"dhatFileVersion":2,"mode":"rust-heap","pps":[
+        {"tb":1000,"tbk":10,"fs":[1,2,2,2,3]},
+        {"tb":200,"tbk":2,"fs":[1,3]}],
+      "ftbl":["[root]","0x1: alloc::alloc::alloc (alloc/src/alloc.rs:1:1)",
+        "0x2: app::walk (src/main.rs:3:9)","0x3: app::main (src/main.rs:9:5)"]}"#;
+
+    #[test]
+    fn recursion_counts_once_and_ranks_differ() {
+        let mut set = ProfileSet::new(ws());
+        set.add(dhat::read(Path::new("a.json"), RECURSIVE.as_bytes()).unwrap());
+        let main = Path::new("/w/src/main.rs");
+        let walk = set.line(main, 3).unwrap();
+        assert_eq!((walk.bytes, walk.self_bytes, walk.blocks), (1000, 1000, 10));
+        let call = set.line(main, 9).unwrap();
+        assert_eq!((call.bytes, call.self_bytes), (1200, 200));
+        assert!((call.share - 1.0).abs() < 1e-9);
+        let by_self: Vec<u32> = set
+            .hot_lines(main, HotRank::SelfBytes, 5, 0.0)
+            .iter()
+            .map(|h| h.line)
+            .collect();
+        assert_eq!(by_self, vec![3, 9]);
+        let inclusive: Vec<u32> = set
+            .hot_lines(main, HotRank::Inclusive, 1, 0.0)
+            .iter()
+            .map(|h| h.line)
+            .collect();
+        assert_eq!(inclusive, vec![9]);
+        assert!(set
+            .hot_lines(main, HotRank::SelfBytes, 5, 0.5)
+            .iter()
+            .all(|h| h.line == 3));
+        assert!(matches!(set.function(main, "walk", 0), Heat::Hot(m) if m.bytes == 1000));
+        assert!(
+            matches!(set.span(main, 1..=5), Heat::Hot(m) if m.bytes == 1000 && m.self_bytes == 1000)
+        );
+        let stacks = set.line_stacks(main, 9);
+        assert_eq!(
+            stacks.iter().map(|s| s.bytes).collect::<Vec<_>>(),
+            vec![1000, 200]
+        );
+        assert_eq!(stacks[0].frames.len(), 5);
+        assert_eq!(stacks[0].frames[1].path.as_deref(), Some(main));
+
+        // A second profile of the same file: figures add up, shares are of both totals.
+        set.add(dhat::read(Path::new("b.json"), RECURSIVE.as_bytes()).unwrap());
+        let call = set.line(main, 9).unwrap();
+        assert_eq!(call.bytes, 2400);
+        assert!((call.share - 1.0).abs() < 1e-9);
+        set.remove(Path::new("b.json"));
+        assert_eq!(set.line(main, 9).unwrap().bytes, 1200);
+        assert_eq!(set.line(main, 4), None);
+        assert!(set.covers(main) && !set.covers(Path::new("/w/app.js")));
+        assert_eq!(set.span(Path::new("/w/app.js"), 1..=3), Heat::NotCovered);
+    }
+
+    #[test]
+    fn v8_functions_by_name_and_line() {
+        let json = r#"{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":1,"children":[
+          {"callFrame":{"functionName":"Store.load","scriptId":"5","url":"file:///srv/app.js","lineNumber":4,"columnNumber":6},"selfSize":3000,"id":2,"children":[
+            {"callFrame":{"functionName":"","scriptId":"5","url":"file:///srv/app.js","lineNumber":4,"columnNumber":30},"selfSize":1000,"id":3,"children":[]}]}]}}"#;
+        let mut set = ProfileSet::new(ws());
+        set.add(v8::read(Path::new("x.heapprofile"), json.as_bytes()).unwrap());
+        let app = Path::new("/w/app.js");
+        assert!(
+            matches!(set.function(app, "load", 5), Heat::Hot(m) if m.self_bytes == 3000 && m.bytes == 4000)
+        );
+        assert_eq!(set.function(app, "load", 6), Heat::Cold { stale: false });
+        assert_eq!(set.function(app, "save", 5), Heat::Cold { stale: false });
+        // Both functions start on line 5: the line carries both, each at its own column.
+        assert_eq!(set.line(app, 5).unwrap().self_bytes, 4000);
+        let hot = set.hot_lines(app, HotRank::SelfBytes, 5, 0.0);
+        assert_eq!(
+            hot.iter().map(|h| (h.line, h.column)).collect::<Vec<_>>(),
+            vec![(5, Some(7)), (5, Some(31))]
+        );
+        let top = set.top_sites(1);
+        assert_eq!(top[0].function.as_deref(), Some("Store.load"));
+        assert_eq!(top[0].measured.granularity, Granularity::Function);
     }
 }

@@ -23,6 +23,11 @@ const FUNCTION_KINDS: &[&str] = &[
     "method_definition",
 ];
 
+/// Whether a node kind is a function (fn, method, closure, lambda, arrow) in any grammar.
+pub fn is_function_kind(kind: &str) -> bool {
+    FUNCTION_KINDS.contains(&kind)
+}
+
 /// The byte range of 1-based `line`, without its line break. `None` past the end.
 pub fn line_range(src: &str, line: u32) -> Option<Range<usize>> {
     let idx = line.checked_sub(1)? as usize;
