@@ -54,82 +54,95 @@ def user_frame(rng):
     j = rng.randrange(40)
     return m, j, j * 3 + 2
 
+# Each format: a few MB of random records, written again and again up to the target size
+# (repeated records are valid profiles; generating 200 MB of fresh random ones is slow).
+CHUNK = 4_000_000
+
+def repeat(f, chunk, budget, sep):
+    written = 0
+    first = True
+    while written + len(chunk) < budget:
+        if not first:
+            f.write(sep)
+        f.write(chunk)
+        written += len(chunk) + len(sep)
+        first = False
+
 def dhat(path):
     # Pretty-printed like the dhat crate writes it (one value per line).
     rng = random.Random(1)
+    lib = ["0x{:x}: <alloc::alloc::Global as core::alloc::Allocator>::allocate (alloc/src/alloc.rs:241:9)",
+           "0x{:x}: alloc::raw_vec::RawVecInner<A>::try_allocate_in (src/raw_vec/mod.rs:476:41)",
+           "0x{:x}: alloc::fmt::format::format_inner (alloc/src/fmt.rs:642:16)"]
+    ftbl = ["[root]"] + [s.format(0x1000 + k) for k, s in enumerate(lib)]
+    n_user = max(1000, target // 700)
+    for k in range(n_user):
+        m, j, line = user_frame(rng)
+        ftbl.append(f"0x{0x55d5c3a00000 + k:x}: app::module_{m}::func_{j} (src/module_{m}.rs:{line}:{rng.randrange(1, 60)})")
+    ftbl_text = ",\n".join(json.dumps(s) for s in ftbl)
+    pps = []
+    size = 0
+    while size < CHUNK:
+        fs = [1 + rng.randrange(3)] + [4 + rng.randrange(n_user) for _ in range(rng.randrange(4, 16))]
+        pp = "{\n" + f'"tb": {rng.randrange(8, 100_000)},\n"tbk": {rng.randrange(1, 100)},\n"tl": 5,\n"mb": 64,\n"mbk": 1,\n"gb": 0,\n"gbk": 0,\n"eb": 0,\n"ebk": 0,\n"fs": [\n' + ",\n".join(map(str, fs)) + "\n]\n}"
+        pps.append(pp)
+        size += len(pp) + 2
     with open(path, "w") as f:
         f.write('{\n"dhatFileVersion": 2,\n"mode": "rust-heap",\n"verb": "Allocated",\n"bklt": true,\n'
-                '"bkacc": false,\n"tu": "µs",\n"Mtu": "s",\n"tuth": 10,\n"cmd": "app",\n"pid": 1,\n'
+                '"bkacc": false,\n"tu": "us",\n"Mtu": "s",\n"tuth": 10,\n"cmd": "app",\n"pid": 1,\n'
                 '"tg": 1,\n"te": 2,\n"pps": [\n')
-        lib = ["0x{:x}: <alloc::alloc::Global as core::alloc::Allocator>::allocate (alloc/src/alloc.rs:241:9)",
-               "0x{:x}: alloc::raw_vec::RawVecInner<A>::try_allocate_in (src/raw_vec/mod.rs:476:41)",
-               "0x{:x}: alloc::fmt::format::format_inner (alloc/src/fmt.rs:642:16)"]
-        ftbl = ["[root]"]
-        for k, s in enumerate(lib):
-            ftbl.append(s.format(0x1000 + k))
-        # Unique user frames: 1 per (module, function, call line), many addresses.
-        n_user = 300_000
-        for k in range(n_user):
-            m, j, line = user_frame(rng)
-            ftbl.append(f"0x{0x55d5c3a00000 + k:x}: app::module_{m}::func_{j} (src/module_{m}.rs:{line}:{rng.randrange(1, 60)})")
-        ftbl_text = ",\n".join(json.dumps(s) for s in ftbl)
-        written = 200
-        first = True
-        while written < target - len(ftbl_text.encode()) - 1000:
-            fs = [1 + rng.randrange(3)] + [4 + rng.randrange(n_user) for _ in range(rng.randrange(4, 16))]
-            tb = rng.randrange(8, 100_000)
-            pp = ("" if first else ",\n") + "{\n" + f'"tb": {tb},\n"tbk": {rng.randrange(1, 100)},\n"tl": 5,\n"mb": 64,\n"mbk": 1,\n"gb": 0,\n"gbk": 0,\n"eb": 0,\n"ebk": 0,\n"fs": [\n' + ",\n".join(map(str, fs)) + "\n]\n}"
-            f.write(pp)
-            written += len(pp)
-            first = False
+        repeat(f, ",\n".join(pps), target - len(ftbl_text) - 1000, ",\n")
         f.write('\n],\n"ftbl":\n[\n')
         f.write(ftbl_text)
         f.write("\n]\n}\n")
 
 def v8(path):
     rng = random.Random(2)
-    nid = [0]
-    written = [0]
-    def node(depth, out):
-        nid[0] += 1
-        m, j, line = user_frame(rng)
-        written[0] += 172
-        out.write('{"callFrame":{"functionName":"func_%d","scriptId":"%d","url":"file:///srv/app/src/module_%d.js","lineNumber":%d,"columnNumber":15},"selfSize":%d,"id":%d,"children":['
-                  % (j, 10 + m, m, j * 3, rng.randrange(0, 50_000), nid[0]))
+    # One subtree of the root: a random walk up to 60 deep that closes again.
+    parts = []
+    size = 0
+    depth = 0
+    nid = 0
+    need_comma = False
+    while size < CHUNK or depth > 0:
+        go_down = depth == 0 or (size < CHUNK and depth < 60 and rng.random() < 0.55)
+        if go_down:
+            nid += 1
+            m, j, line = user_frame(rng)
+            node = ('{"callFrame":{"functionName":"func_%d","scriptId":"%d","url":"file:///srv/app/src/module_%d.js","lineNumber":%d,"columnNumber":15},"selfSize":%d,"id":%d,"children":['
+                    % (j, 10 + m, m, j * 3, rng.randrange(0, 50_000), nid))
+            parts.append(("," if need_comma else "") + node)
+            size += len(parts[-1])
+            depth += 1
+            need_comma = False
+        else:
+            parts.append("]}")
+            size += 2
+            depth -= 1
+            need_comma = True
+            if depth == 0 and size >= CHUNK:
+                break
+    chunk = "".join(parts)
     with open(path, "w") as f:
         f.write('{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":0,"children":[')
-        open_depth = 0
-        first = True
-        while written[0] < target - 100_000:
-            # Random walk: go deeper (up to 60), or close some levels.
-            if open_depth < 60 and (open_depth == 0 or rng.random() < 0.55):
-                if not first:
-                    f.write(",")
-                node(open_depth, f)
-                open_depth += 1
-                first = True
-            else:
-                f.write("]}")
-                open_depth -= 1
-                first = False
-        f.write("]}" * open_depth)
+        repeat(f, chunk, target - 1000, ",")
         f.write(']},"samples":[]}\n')
 
 def python(path):
     rng = random.Random(3)
+    stats = []
+    size = 0
+    while size < CHUNK:
+        frames = []
+        for _ in range(rng.randrange(3, 25)):
+            m, j, line = user_frame(rng)
+            frames.append('{"file": "/home/ci/app/src/module_%d.py", "line": %d}' % (m, line))
+        stat = '{"size": %d, "count": %d, "frames": [%s]}' % (rng.randrange(8, 100000), rng.randrange(1, 50), ", ".join(frames))
+        stats.append(stat)
+        size += len(stat) + 2
     with open(path, "w") as f:
         f.write('{"format": "heap-audit-tracemalloc", "version": 1, "python": "3.11.7", "library_prefixes": ["/usr/lib/python3.11"], "stats": [')
-        first = True
-        written = 200
-        while written < target - 1000:
-            frames = []
-            for _ in range(rng.randrange(3, 25)):
-                m, j, line = user_frame(rng)
-                frames.append('{"file": "/home/ci/app/src/module_%d.py", "line": %d}' % (m, line))
-            stat = ("" if first else ", ") + '{"size": %d, "count": %d, "frames": [%s]}' % (rng.randrange(8, 100000), rng.randrange(1, 50), ", ".join(frames))
-            f.write(stat)
-            written += len(stat)
-            first = False
+        repeat(f, ", ".join(stats), target - 1000, ", ")
         f.write("]}\n")
 
 for fmt in formats:
