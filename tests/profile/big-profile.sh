@@ -54,19 +54,10 @@ def user_frame(rng):
     j = rng.randrange(40)
     return m, j, j * 3 + 2
 
-# Each format: a few MB of random records, written again and again up to the target size
-# (repeated records are valid profiles; generating 200 MB of fresh random ones is slow).
+# Each format: a few MB of random records, written again and again up to the target size,
+# with the frames shifted on each pass so that stacks stay distinct (as they are in real
+# profiles: the readers share common stack prefixes, so repeated stacks would cost nothing).
 CHUNK = 4_000_000
-
-def repeat(f, chunk, budget, sep):
-    written = 0
-    first = True
-    while written + len(chunk) < budget:
-        if not first:
-            f.write(sep)
-        f.write(chunk)
-        written += len(chunk) + len(sep)
-        first = False
 
 def dhat(path):
     # Pretty-printed like the dhat crate writes it (one value per line).
@@ -83,18 +74,41 @@ def dhat(path):
     pps = []
     size = 0
     while size < CHUNK:
-        fs = [1 + rng.randrange(3)] + [4 + rng.randrange(n_user) for _ in range(rng.randrange(4, 16))]
-        pp = "{\n" + f'"tb": {rng.randrange(8, 100_000)},\n"tbk": {rng.randrange(1, 100)},\n"tl": 5,\n"mb": 64,\n"mbk": 1,\n"gb": 0,\n"gbk": 0,\n"eb": 0,\n"ebk": 0,\n"fs": [\n' + ",\n".join(map(str, fs)) + "\n]\n}"
-        pps.append(pp)
-        size += len(pp) + 2
+        users = [rng.randrange(n_user) for _ in range(rng.randrange(4, 16))]
+        pps.append((rng.randrange(8, 100_000), rng.randrange(1, 100), 1 + rng.randrange(3), users))
+        size += 110 + 8 * len(users)
+    budget = target - len(ftbl_text) - 1000
     with open(path, "w") as f:
         f.write('{\n"dhatFileVersion": 2,\n"mode": "rust-heap",\n"verb": "Allocated",\n"bklt": true,\n'
                 '"bkacc": false,\n"tu": "us",\n"Mtu": "s",\n"tuth": 10,\n"cmd": "app",\n"pid": 1,\n'
                 '"tg": 1,\n"te": 2,\n"pps": [\n')
-        repeat(f, ",\n".join(pps), target - len(ftbl_text) - 1000, ",\n")
+        written = 0
+        r = 0
+        sep = ""
+        while written < budget:
+            shift = r * 7919
+            for tb, tbk, libf, users in pps:
+                fs = ",\n".join([str(libf)] + [str(4 + (u + shift) % n_user) for u in users])
+                pp = sep + '{\n"tb": %d,\n"tbk": %d,\n"tl": 5,\n"mb": 64,\n"mbk": 1,\n"gb": 0,\n"gbk": 0,\n"eb": 0,\n"ebk": 0,\n"fs": [\n%s\n]\n}' % (tb, tbk, fs)
+                f.write(pp)
+                written += len(pp)
+                sep = ",\n"
+                if written >= budget:
+                    break
+            r += 1
         f.write('\n],\n"ftbl":\n[\n')
         f.write(ftbl_text)
         f.write("\n]\n}\n")
+
+def repeat(f, chunk, budget, sep):
+    written = 0
+    first = True
+    while written + len(chunk) < budget:
+        if not first:
+            f.write(sep)
+        f.write(chunk)
+        written += len(chunk) + len(sep)
+        first = False
 
 def v8(path):
     rng = random.Random(2)
@@ -133,16 +147,26 @@ def python(path):
     stats = []
     size = 0
     while size < CHUNK:
-        frames = []
-        for _ in range(rng.randrange(3, 25)):
-            m, j, line = user_frame(rng)
-            frames.append('{"file": "/home/ci/app/src/module_%d.py", "line": %d}' % (m, line))
-        stat = '{"size": %d, "count": %d, "frames": [%s]}' % (rng.randrange(8, 100000), rng.randrange(1, 50), ", ".join(frames))
-        stats.append(stat)
-        size += len(stat) + 2
+        frames = [user_frame(rng) for _ in range(rng.randrange(3, 25))]
+        stats.append((rng.randrange(8, 100000), rng.randrange(1, 50), frames))
+        size += 40 + 50 * len(frames)
+    budget = target - 1000
     with open(path, "w") as f:
         f.write('{"format": "heap-audit-tracemalloc", "version": 1, "python": "3.11.7", "library_prefixes": ["/usr/lib/python3.11"], "stats": [')
-        repeat(f, ", ".join(stats), target - 1000, ", ")
+        written = 0
+        r = 0
+        sep = ""
+        while written < budget:
+            for size_, count, frames in stats:
+                fr = ", ".join('{"file": "/home/ci/app/src/module_%d.py", "line": %d}'
+                               % ((m + r) % MODULES, ((j + r // MODULES) % 40) * 3 + 2) for m, j, _ in frames)
+                stat = sep + '{"size": %d, "count": %d, "frames": [%s]}' % (size_, count, fr)
+                f.write(stat)
+                written += len(stat)
+                sep = ", "
+                if written >= budget:
+                    break
+            r += 1
         f.write("]}\n")
 
 for fmt in formats:

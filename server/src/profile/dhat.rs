@@ -415,6 +415,7 @@ mod tests {
         let p = read(Path::new("dhat-heap.json"), json.as_bytes()).unwrap();
         assert_eq!((p.total_bytes, p.total_blocks), (4106, 3));
         assert_eq!(p.stacks.len(), 2);
+        assert_eq!(p.nodes.len(), 4, "both stacks share their outermost call");
         let site = p.site(&p.stacks[0]).unwrap();
         assert_eq!(p.frames[site as usize].line, Some(5));
         let site = p.site(&p.stacks[1]).unwrap();

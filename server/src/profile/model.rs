@@ -248,9 +248,23 @@ impl Iterator for StackFrames<'_> {
 }
 
 /// Builds the call tree from stacks given outermost call first, sharing common prefixes.
-#[derive(Default)]
+///
+/// Sharing goes through a fixed-size, direct-mapped cache of recent (caller, frame) → node
+/// entries rather than a full map: memory stays bounded (1 MiB) however many distinct paths a
+/// profile has, frequent prefixes (`main` → `run` → …) stay shared, and a miss only costs a
+/// node that could have been shared (8 bytes).
 pub(crate) struct CallTreeBuilder {
-    children: std::collections::HashMap<(u32, u32), u32>,
+    slots: Vec<u32>,
+}
+
+const CACHE_BITS: u32 = 18;
+
+impl Default for CallTreeBuilder {
+    fn default() -> Self {
+        CallTreeBuilder {
+            slots: vec![NO_NODE; 1 << CACHE_BITS],
+        }
+    }
 }
 
 impl CallTreeBuilder {
@@ -262,10 +276,18 @@ impl CallTreeBuilder {
     ) -> u32 {
         let mut at = NO_NODE;
         for frame in frames {
-            at = *self.children.entry((at, frame)).or_insert_with(|| {
-                nodes.push(CallNode { frame, parent: at });
-                (nodes.len() - 1) as u32
-            });
+            let key = ((at as u64) << 32) | frame as u64;
+            let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CACHE_BITS)) as usize;
+            let cached = self.slots[slot];
+            if let Some(n) = nodes.get(cached as usize) {
+                if n.parent == at && n.frame == frame {
+                    at = cached;
+                    continue;
+                }
+            }
+            nodes.push(CallNode { frame, parent: at });
+            at = (nodes.len() - 1) as u32;
+            self.slots[slot] = at;
         }
         at
     }
