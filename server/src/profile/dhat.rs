@@ -416,6 +416,17 @@ mod tests {
         assert_eq!((p.total_bytes, p.total_blocks), (4106, 3));
         assert_eq!(p.stacks.len(), 2);
         assert_eq!(p.nodes.len(), 4, "both stacks share their outermost call");
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+        // Stacks cut before reaching user code: a note says why and what to do.
+        let json = r#"{"dhatFileVersion":2,"pps":[{"tb":900,"tbk":1,"fs":[1]},{"tb":100,"tbk":1,"fs":[2]}],
+          "ftbl":["[root]","0x1: alloc::alloc::alloc (alloc/src/alloc.rs:1:1)","0x2: demo::main (src/main.rs:2:5)"]}"#;
+        let cut = read(Path::new("dhat-heap.json"), json.as_bytes()).unwrap();
+        assert!(
+            cut.notes[0].starts_with("90% of the bytes have no user frame")
+                && cut.notes[0].contains("trim_backtraces"),
+            "{:?}",
+            cut.notes
+        );
         let site = p.site(&p.stacks[0]).unwrap();
         assert_eq!(p.frames[site as usize].line, Some(5));
         let site = p.site(&p.stacks[1]).unwrap();

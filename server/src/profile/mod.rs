@@ -25,11 +25,13 @@
 //! # Model
 //!
 //! A [`Profile`] is a table of unique [`Frame`]s (path as written, 1-based line, optional
-//! column, optional function, user code or not) and [`Stack`]s (frame indices, innermost first,
-//! with bytes and blocks). A stack's *site* is its first user frame that maps into the workspace.
-//! Every user frame in a stack gets the stack's total too (once per stack, however often it
-//! recurs), so a call site inside a loop is credited with what its callees allocate: each line
-//! has `self_bytes` (allocated right there) and `bytes` (there or below).
+//! column, optional function, user code or not), a call tree of [`CallNode`]s (frame + caller;
+//! stacks share their outer parts) and [`Stack`]s (the innermost call node, with bytes and
+//! blocks); [`Profile::stack_frames`] walks a stack innermost first. A stack's *site* is its
+//! first user frame that maps into the workspace. Every user frame in a stack gets the stack's
+//! total too (once per stack, however often it recurs), so a call site inside a loop is
+//! credited with what its callees allocate: each line has `self_bytes` (allocated right there)
+//! and `bytes` (there or below).
 //!
 //! # Mapping
 //!

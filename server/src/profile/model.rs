@@ -219,8 +219,30 @@ impl Profile {
             .count()
     }
 
-    /// Adds the reader-independent notes (frames without line information).
+    /// Adds the reader-independent notes (frames without line information, stacks that never
+    /// reach user code).
     pub(crate) fn finish(&mut self) {
+        let no_user: u64 = self
+            .stacks
+            .iter()
+            .filter(|s| self.site(s).is_none())
+            .map(|s| s.bytes)
+            .sum();
+        if self.total_bytes > 0 && no_user * 10 > self.total_bytes {
+            let hint = match self.format {
+                Format::Dhat => {
+                    "stacks may be cut short: the dhat crate keeps 10 frames by default \
+                     (`Profiler::builder().trim_backtraces(Some(100))`), valgrind 12 \
+                     (`--num-callers=50`)"
+                }
+                Format::Python => "stacks may be cut short: raise `--frames`",
+                Format::V8 => "this is runtime or library code",
+            };
+            self.notes.push(format!(
+                "{:.0}% of the bytes have no user frame on their stack; {hint}",
+                no_user as f64 * 100.0 / self.total_bytes as f64
+            ));
+        }
         let no_line = self.user_frames_without_line();
         if no_line > 0 {
             let total = self.frames.iter().filter(|f| f.user).count();
