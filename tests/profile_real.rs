@@ -2,8 +2,8 @@
 //! loaded, mapped onto their workspace and ranked. Each test asserts that the known hot line
 //! (or function, for V8) ranks first with the right order of magnitude of bytes.
 //!
-//! Needs `cargo` (the `dhat` crate is fetched once, then the demo builds `--offline`), `node`
-//! and `python3` on PATH.
+//! Needs `cargo` (the `dhat` crate is fetched once, then the demo builds `--offline`),
+//! `valgrind`, `node` and `python3` on PATH.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -213,6 +213,36 @@ fn dhat_profile_ranks_the_hot_line_first() {
 }
 
 #[test]
+fn valgrind_dhat_profile_of_the_same_program_agrees() {
+    let bin = build_dhat_demo();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("vg-dhat.json");
+    run_ok(
+        Command::new("valgrind")
+            .args(["--tool=dhat", "--num-callers=50"])
+            .arg(format!("--dhat-out-file={}", out.display()))
+            .arg(&bin)
+            .arg("--no-dhat")
+            .current_dir(tmp.path()),
+    );
+    let root = demo("dhat-demo");
+    let main = root.join("src/main.rs");
+    let set = set_for(&root, &out);
+    let hot = &set.top_sites(1)[0];
+    // Valgrind writes bare file names (`main.rs`) and bare names for inlined frames.
+    assert_eq!(
+        (hot.path.as_path(), hot.line),
+        (main.as_path(), line_of(&main, "// HOT"))
+    );
+    assert_eq!(
+        (hot.measured.self_bytes, hot.measured.self_blocks),
+        (2_048_000, 1000)
+    );
+    let unmapped: u64 = set.unmapped().iter().map(|u| u.bytes).sum();
+    assert!(unmapped < 10_000, "{:?}", set.unmapped());
+}
+
+#[test]
 fn node_heap_profile_ranks_the_hot_function_first() {
     let root = demo("node-demo");
     let app = root.join("app.js");
@@ -350,15 +380,16 @@ fn python_runner_passes_the_exit_status_through() {
     let root = demo("python-demo");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("py.json");
-    let status = heap_audit()
+    let run = heap_audit()
         .args(["profile", "python", "--frames", "5", "--out"])
         .arg(&out)
         .arg("--")
         .arg(root.join("app.py"))
         .arg("3")
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(3));
+    assert_eq!(run.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("heap-audit: wrote "));
     let p = profile::load(&out).unwrap();
     assert!(p.stacks.iter().all(|s| p.stack_frames(s).count() <= 5));
     assert!(p.total_bytes > 2_000_000);

@@ -90,8 +90,9 @@ struct ProgramPoint {
     fs: Vec<u32>,
 }
 
-/// One `ftbl` string, parsed as it streams past (the raw string is never kept).
-struct FtblEntry(Frame);
+/// One `ftbl` string, parsed as it streams past (the raw string is never kept), with its
+/// code address (0 when it has none).
+struct FtblEntry(Frame, u64);
 
 impl<'de> Deserialize<'de> for FtblEntry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -102,9 +103,8 @@ impl<'de> Deserialize<'de> for FtblEntry {
                 f.write_str("a frame string")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<FtblEntry, E> {
-                Ok(FtblEntry(
-                    BUILD.with(|b| parse_frame(s, &mut b.borrow_mut().strings)),
-                ))
+                let frame = BUILD.with(|b| parse_frame(s, &mut b.borrow_mut().strings));
+                Ok(FtblEntry(frame, address(s)))
             }
         }
         d.deserialize_str(V)
@@ -137,7 +137,9 @@ pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
         }
     }
     let mut profile = Profile::new(path.to_owned(), Format::Dhat);
-    profile.frames = file.ftbl.into_iter().map(|e| e.0).collect();
+    let (frames, addresses): (Vec<Frame>, Vec<u64>) =
+        file.ftbl.into_iter().map(|e| (e.0, e.1)).unzip();
+    profile.frames = frames;
     let n = profile.frames.len();
     if let Some((bad, i)) = build.max_frame.filter(|&(m, _)| m as usize >= n) {
         return Err(ProfileError::new(
@@ -146,11 +148,50 @@ pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
         ));
     }
     profile.nodes = build.nodes;
+    demote_inlined_library_frames(&mut profile, &addresses);
     for st in build.stacks {
         profile.push_stack(st.node, st.bytes, st.blocks);
     }
     profile.finish();
     Ok(profile)
+}
+
+/// The `0x…` address an `ftbl` entry starts with, or 0.
+fn address(s: &str) -> u64 {
+    s.split_once(": ")
+        .and_then(|(a, _)| a.strip_prefix("0x"))
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or(0)
+}
+
+/// Valgrind names a function inlined into another by its bare name (`alloc (alloc.rs:95)`,
+/// `with_capacity_in<u8, …> (…/raw_vec/mod.rs:177)`), with the same address as the frame it
+/// was inlined into: the next outer one. Such a frame inlined into library code is library code.
+/// Parents come before children in the call tree, so chains of inlined frames settle in one pass.
+fn demote_inlined_library_frames(profile: &mut Profile, addresses: &[u64]) {
+    for i in 0..profile.nodes.len() {
+        let node = profile.nodes[i];
+        let Some(parent) = profile.nodes.get(node.parent as usize).copied() else {
+            continue;
+        };
+        let (f, g) = (node.frame as usize, parent.frame as usize);
+        let bare = |fr: &Frame| {
+            fr.function
+                .as_deref()
+                .is_some_and(|n| rust_crate(n).is_none())
+        };
+        let rust_file = |fr: &Frame| fr.path.as_deref().is_some_and(|p| p.ends_with(".rs"));
+        if addresses
+            .get(f)
+            .is_some_and(|&a| a != 0 && Some(&a) == addresses.get(g))
+            && profile.frames[f].user
+            && !profile.frames[g].user
+            && bare(&profile.frames[f])
+            && rust_file(&profile.frames[f])
+        {
+            profile.frames[f].user = false;
+        }
+    }
 }
 
 /// Parses one `ftbl` entry.
@@ -255,7 +296,16 @@ fn is_user(name: &str, path: Option<&str>, has_line: bool) -> bool {
     if path.is_some_and(|p| p.ends_with("vg_replace_malloc.c")) {
         return false;
     }
+    // glibc's versioned symbols and C's reserved identifiers (`__x`, `_X…`).
+    let reserved = name.starts_with("__")
+        || (name.starts_with('_') && name[1..].starts_with(|c: char| c.is_ascii_uppercase()));
+    if name.contains("@GLIBC") || (reserved && !name.contains("::")) {
+        return false;
+    }
     if name.starts_with("operator new") || name.starts_with("operator delete") {
+        return false;
+    }
+    if path.is_some_and(is_std_source) {
         return false;
     }
     if let Some(krate) = rust_crate(name) {
@@ -298,10 +348,28 @@ pub(crate) fn rust_crate(name: &str) -> Option<&str> {
         let tr = as_at.map(|i| inner[i + 4..].trim_start())?;
         return first_segment(tr);
     }
-    if !name.contains("::") {
+    // Only a `::` outside generic arguments makes a path: `with_capacity_in<u8,
+    // alloc::alloc::Global>` (an inlined frame as valgrind names it) is not one.
+    let outside = &name[..name.find('<').unwrap_or(name.len())];
+    if !outside.contains("::") {
         return None;
     }
     first_segment(name)
+}
+
+/// Whether a path is in the Rust standard library's sources (`/rustc/<hash>/library/alloc/…`,
+/// `…/rustlib/src/rust/library/core/…`, or valgrind's `library/std/src/…`).
+fn is_std_source(path: &str) -> bool {
+    let p = path.replace('\\', "/");
+    p.starts_with("/rustc/")
+        || [
+            "library/alloc/",
+            "library/core/",
+            "library/std/",
+            "library/proc_macro/",
+        ]
+        .iter()
+        .any(|lib| p.starts_with(lib) || p.contains(&format!("/{lib}")))
 }
 
 fn strip_type_prefixes(mut ty: &str) -> &str {
@@ -368,6 +436,21 @@ mod tests {
         assert!(!f.user);
         let f = frame("0x1: alloc::slice::<impl [T]>::repeat (alloc/src/slice.rs:524:23)");
         assert!(!f.user);
+        // Valgrind names inlined frames without their path.
+        let f = frame("0x1B5A14: with_capacity_in<u8, alloc::alloc::Global> (library/alloc/src/raw_vec/mod.rs:177)");
+        assert!(!f.user);
+        assert_eq!(
+            rust_crate("with_capacity_in<u8, alloc::alloc::Global>"),
+            None
+        );
+        let f = frame("0x268A57: alloc (library/alloc/src/alloc.rs:95)");
+        assert!(!f.user);
+        let f = frame("0x2: core::fmt::write (/rustc/5980761/library/core/src/fmt/mod.rs:1:1)");
+        assert!(!f.user);
+        let f = frame("0x3: grow (/home/me/rustlib/src/rust/library/std/src/x.rs:1)");
+        assert!(!f.user);
+        let f = frame("0x4: copies (main.rs:11)");
+        assert!(f.user, "an inlined user frame as valgrind shows it");
         let f = frame("[root]");
         assert!(!f.user && f.path.is_none() && f.line.is_none());
     }
@@ -401,6 +484,26 @@ mod tests {
         assert!(!f.user);
         let f = frame("0x1: run (C:\\src\\a.c:3)");
         assert_eq!((f.path.as_deref(), f.line), (Some("C:\\src\\a.c"), Some(3)));
+    }
+
+    #[test]
+    fn inlined_library_frames_as_valgrind_names_them() {
+        // Real valgrind output for a Rust program (addresses shared by inlined frames).
+        let json = r#"{"dhatFileVersion":2,"mode":"heap","pps":[{"tb":2048,"tbk":1,"fs":[1,2,3,4,5]}],
+          "ftbl":["[root]",
+            "0x48417B4: malloc (in /usr/libexec/valgrind/vgpreload_dhat-amd64-linux.so)",
+            "0x268A57: alloc (alloc.rs:95)",
+            "0x268A57: alloc::alloc::Global::alloc_impl_runtime (library/alloc/src/alloc.rs:190)",
+            "0x17B2C4: copies (main.rs:11)",
+            "0x17B2C4: dhat_demo::main (main.rs:42)"]}"#;
+        let p = read(Path::new("vg.json"), json.as_bytes()).unwrap();
+        let user: Vec<bool> = p.frames.iter().map(|f| f.user).collect();
+        assert_eq!(user, vec![false, false, false, false, true, true]);
+        let site = p.site(&p.stacks[0]).unwrap();
+        assert_eq!(p.frames[site as usize].function.as_deref(), Some("copies"));
+        assert!(!frame("0x1: _IO_file_doallocate (filedoalloc.c:101)").user);
+        assert!(!frame("0x1: pthread_getattr_np@@GLIBC_2.32 (pthread_getattr_np.c:180)").user);
+        assert!(frame("0x1: make_buffer (buf.c:7)").user);
     }
 
     #[test]

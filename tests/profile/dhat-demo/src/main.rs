@@ -31,10 +31,13 @@ fn never_called(x: u32) -> String {
 }
 
 fn main() {
+    // `dhat-demo OUT` profiles with the dhat crate; `dhat-demo --no-dhat` leaves the profiling
+    // to valgrind's DHAT (`dhat::Alloc` then only forwards to the system allocator).
     let out = std::env::args().nth(1).unwrap_or_else(|| "dhat-heap.json".to_owned());
     // dhat keeps 10 frames by default: too few to reach `copies` through `format!` in a
     // debug build.
-    let _profiler = dhat::Profiler::builder().file_name(out).trim_backtraces(Some(100)).build();
+    let _profiler = (out != "--no-dhat")
+        .then(|| dhat::Profiler::builder().file_name(out).trim_backtraces(Some(100)).build());
     let template = "x".repeat(2048);
     let a = copies(&template, 1000);
     let b = small(1000);
