@@ -395,6 +395,39 @@ fn python_runner_passes_the_exit_status_through() {
     assert!(p.total_bytes > 2_000_000);
 }
 
+#[test]
+fn python_runner_keeps_the_data_of_a_script_that_raises() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("boom.py");
+    std::fs::write(
+        &script,
+        "DATA = [bytes(1000) for _ in range(1000)]  # HOT\nraise ValueError('boom')\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("boom.json");
+    let run = heap_audit()
+        .args(["profile", "python", "-o"])
+        .arg(&out)
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // Python's own report of the error, without the bootstrap's frames.
+    assert!(
+        stderr.contains("ValueError: boom") && !stderr.contains("runpy"),
+        "{stderr}"
+    );
+    let set = set_for(tmp.path(), &out);
+    let hot = &set.top_sites(1)[0];
+    assert_eq!(hot.line, 1);
+    assert!(
+        (1_000_000..2_000_000).contains(&hot.measured.self_bytes),
+        "{}",
+        hot.measured.self_bytes
+    );
+}
+
 /// Extracts the Python code block that follows `<!-- heap-audit-snippet: NAME -->` in USAGE.md.
 fn snippet(name: &str) -> String {
     let usage = std::fs::read_to_string(repo().join("server/src/profile/USAGE.md")).unwrap();

@@ -152,7 +152,7 @@ pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
     for st in build.stacks {
         profile.push_stack(st.node, st.bytes, st.blocks);
     }
-    profile.finish();
+    profile.finish(Some(10));
     Ok(profile)
 }
 
@@ -521,7 +521,7 @@ mod tests {
         assert_eq!(p.nodes.len(), 4, "both stacks share their outermost call");
         assert!(p.notes.is_empty(), "{:?}", p.notes);
         // Stacks cut before reaching user code: a note says why and what to do.
-        let json = r#"{"dhatFileVersion":2,"pps":[{"tb":900,"tbk":1,"fs":[1]},{"tb":100,"tbk":1,"fs":[2]}],
+        let json = r#"{"dhatFileVersion":2,"pps":[{"tb":900,"tbk":1,"fs":[1,1,1,1,1,1,1,1,1,1]},{"tb":100,"tbk":1,"fs":[2]}],
           "ftbl":["[root]","0x1: alloc::alloc::alloc (alloc/src/alloc.rs:1:1)","0x2: demo::main (src/main.rs:2:5)"]}"#;
         let cut = read(Path::new("dhat-heap.json"), json.as_bytes()).unwrap();
         assert!(

@@ -220,23 +220,28 @@ impl Profile {
     }
 
     /// Adds the reader-independent notes (frames without line information, stacks that never
-    /// reach user code).
-    pub(crate) fn finish(&mut self) {
-        let no_user: u64 = self
-            .stacks
-            .iter()
-            .filter(|s| self.site(s).is_none())
-            .map(|s| s.bytes)
-            .sum();
+    /// reach user code). `cut_depth`: a stack this deep may have been cut short by the
+    /// profiler's frame limit.
+    pub(crate) fn finish(&mut self, cut_depth: Option<usize>) {
+        let (mut no_user, mut cut) = (0u64, 0u64);
+        for s in &self.stacks {
+            if self.site(s).is_none() {
+                no_user += s.bytes;
+                if cut_depth.is_some_and(|d| self.stack_frames(s).count() >= d) {
+                    cut += s.bytes;
+                }
+            }
+        }
         if self.total_bytes > 0 && no_user * 10 > self.total_bytes {
             let hint = match self.format {
+                _ if cut * 2 <= no_user => "runtime or library code allocated them",
                 Format::Dhat => {
-                    "stacks may be cut short: the dhat crate keeps 10 frames by default \
+                    "their stacks look cut short: the dhat crate keeps 10 frames by default \
                      (`Profiler::builder().trim_backtraces(Some(100))`), valgrind 12 \
                      (`--num-callers=50`)"
                 }
-                Format::Python => "stacks may be cut short: raise `--frames`",
-                Format::V8 => "this is runtime or library code",
+                Format::Python => "their stacks look cut short: raise `--frames`",
+                Format::V8 => "runtime or library code allocated them",
             };
             self.notes.push(format!(
                 "{:.0}% of the bytes have no user frame on their stack; {hint}",

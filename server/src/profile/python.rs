@@ -47,7 +47,10 @@
 //! interpreter's start-up allocations, runs the script with `runpy.run_path` as `__main__` (with
 //! `sys.argv` and `sys.path[0]` as `python3 SCRIPT ARGS` would set them), then, whether the script
 //! returned, called `sys.exit` or raised, takes a snapshot, drops its own and `runpy`'s frames,
-//! writes the file above, and exits with the script's status.
+//! writes the file above, and exits with the script's status (an uncaught exception is printed
+//! as Python would, without the bootstrap's frames, and exits 1). The snapshot is taken while the
+//! script's globals are alive: after a normal end, or in the handler of `SystemExit` or of the
+//! exception, where the traceback still holds them.
 
 use std::cell::RefCell;
 use std::ffi::{OsStr, OsString};
@@ -73,16 +76,15 @@ pub const DEFAULT_FRAMES: u32 = 25;
 /// The Python program `heap-audit profile python` passes with `-c`; its arguments are
 /// `OUT SCRIPT [ARGS…]`.
 pub const BOOTSTRAP: &str = r#"
-import json, os, runpy, sys, sysconfig, tracemalloc
+import json, os, runpy, sys, sysconfig, traceback, tracemalloc
 _out, _script = sys.argv[1], sys.argv[2]
 sys.argv = sys.argv[2:]
 sys.path[0] = os.path.dirname(os.path.abspath(_script))
-_own = {"<string>", runpy.__file__}
+_own = {"<string>", "<frozen runpy>", runpy.__file__}
 tracemalloc.clear_traces()
 if hasattr(tracemalloc, "reset_peak"):
     tracemalloc.reset_peak()
 _status = 0
-_globals = None
 
 def _dump():
     snapshot = tracemalloc.take_snapshot()
@@ -118,15 +120,21 @@ def _dump():
     with open(_out, "w", encoding="utf-8") as f:
         json.dump(doc, f)
 
+# The snapshot is taken while the script's globals are still alive: after a normal end (run_path
+# returns them), or inside the handler, where the traceback still holds them.
 try:
     _globals = runpy.run_path(_script, run_name="__main__")
 except SystemExit as e:
+    _dump()
     _status = e.code
-except BaseException:
-    import traceback
-    traceback.print_exc()
+except BaseException as e:
+    _dump()
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename in _own:
+        tb = tb.tb_next
+    traceback.print_exception(type(e), e, tb)
     _status = 1
-finally:
+else:
     _dump()
 sys.exit(_status)
 "#;
@@ -181,6 +189,8 @@ struct PyFile {
     stats: (),
     #[serde(default)]
     library_prefixes: Vec<String>,
+    #[serde(default)]
+    frames_limit: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -286,7 +296,7 @@ pub fn read(path: &Path, reader: impl Read) -> Result<Profile, ProfileError> {
     for st in build.stacks {
         profile.push_stack(st.node, st.bytes, st.blocks);
     }
-    profile.finish();
+    profile.finish(file.frames_limit.map(|n| n as usize));
     Ok(profile)
 }
 

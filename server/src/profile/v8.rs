@@ -347,7 +347,7 @@ fn read_on_this_thread(path: &Path, reader: impl Read) -> Result<Profile, Profil
              exit)"
         ));
     }
-    profile.finish();
+    profile.finish(None);
     Ok(profile)
 }
 
