@@ -60,6 +60,7 @@
 //! | hover: the stacks that reach a line (top 3) | [`ProfileSet::line_stacks`] |
 //! | `profile/hot-site`: top sites, to filter by "no finding on the line" | [`ProfileSet::top_sites`] (each with its top 3 stacks) |
 //! | sites that map to nothing | [`ProfileSet::unmapped`] |
+//! | which files are profiles | [`discover`]`(root, &config.profile_paths)` |
 //! | "profile older than file" | [`Measured::stale`], [`ProfileSet::is_stale`], [`ProfileSet::stale_files`] |
 //!
 //! # Wiring it in
@@ -72,9 +73,10 @@
 //! let root = Path::new("/work/app");
 //! // Once per workspace root (re-index when files are created or deleted).
 //! let workspace = Arc::new(Workspace::index(root));
-//! // Profiles: `[profile] paths` globs, settings, default `dhat-heap.json`, `*.heapprofile`,
-//! // `heap-audit-tracemalloc.json`. A bad one is an error naming it; the rest still load.
-//! let paths = vec![root.join("dhat-heap.json")];
+//! // Profiles: `[profile] paths` globs (config + settings), else `dhat-heap.json`,
+//! // `*.heapprofile`, `heap-audit-tracemalloc.json` at the root. A bad one is an error naming
+//! // it; the rest still load.
+//! let (paths, glob_errors) = profile::discover(root, &[]);
 //! let (mut set, errors) = ProfileSet::load(workspace, &paths);
 //! for e in &errors {
 //!     eprintln!("{e}"); // "<file>: truncated DHAT profile: …" → window/showMessage
@@ -113,6 +115,7 @@
 //! file. The Python file format: [`python`].
 
 pub mod dhat;
+pub mod discover;
 pub mod display;
 mod mapped;
 pub mod model;
@@ -127,6 +130,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+pub use discover::{discover, DEFAULT_GLOBS};
 pub use mapped::{MappedProfile, UnmappedReason};
 pub use model::{
     CallNode, Format, Frame, Granularity, Measure, Profile, Stack, StackFrames, NO_NODE,
