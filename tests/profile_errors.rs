@@ -207,3 +207,30 @@ fn a_file_changed_after_the_profile_is_flagged() {
         "{stdout}"
     );
 }
+
+#[test]
+fn without_files_the_summary_finds_the_default_profiles() {
+    let (dir, root) = workspace();
+    let run = |root: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_heap-audit"))
+            .args(["profile", "summary", "--root"])
+            .arg(root)
+            .output()
+            .unwrap()
+    };
+    let out = run(&root);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no profile found in") && stderr.contains("dhat-heap.json, *.heapprofile"),
+        "{stderr}"
+    );
+    std::fs::copy(
+        dir.path().join("dhat-heap.json"),
+        root.join("dhat-heap.json"),
+    )
+    .unwrap();
+    let out = run(&root);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("src/main.rs:3  app::fill"));
+}

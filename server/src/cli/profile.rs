@@ -28,8 +28,10 @@ pub enum ProfileCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct SummaryArgs {
-    /// Profiles: DHAT JSON, V8 .heapprofile, heap-audit tracemalloc JSON (detected from content).
-    #[arg(required = true, value_name = "FILE")]
+    /// Profiles: DHAT JSON, V8 .heapprofile, heap-audit tracemalloc JSON (detected from
+    /// content). Default: `[profile] paths` from heap-audit.toml, else `dhat-heap.json`,
+    /// `*.heapprofile` and `heap-audit-tracemalloc.json` in the root folder.
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The workspace the profile's paths are mapped onto (default: the current folder).
     #[arg(long, value_name = "DIR")]
@@ -198,16 +200,38 @@ fn summary(args: SummaryArgs) -> ExitCode {
         eprintln!("heap-audit: --root {}: not a folder", root.display());
         return ExitCode::from(2);
     }
-    let settings = match find_config_file(&root).map(|p| Config::load(&p)) {
-        Some(Ok(cfg)) => cfg.to_settings(),
+    let config = match find_config_file(&root).map(|p| Config::load(&p)) {
+        Some(Ok(cfg)) => cfg,
         Some(Err(e)) => {
             eprintln!("heap-audit: {e} (using defaults)");
-            Settings::default()
+            Config::default()
         }
-        None => Settings::default(),
+        None => Config::default(),
+    };
+    let settings = config.to_settings();
+    let files = if args.files.is_empty() {
+        let (found, glob_errors) = crate::profile::discover(&root, &config.profile_paths);
+        for e in &glob_errors {
+            eprintln!("heap-audit: {e}");
+        }
+        if found.is_empty() {
+            let globs = if config.profile_paths.is_empty() {
+                crate::profile::DEFAULT_GLOBS.join(", ")
+            } else {
+                config.profile_paths.join(", ")
+            };
+            eprintln!(
+                "heap-audit: no profile found in {} (looked for {globs})",
+                root.display()
+            );
+            return ExitCode::from(2);
+        }
+        found
+    } else {
+        args.files.clone()
     };
     let workspace = Arc::new(Workspace::index(&root));
-    let (set, errors) = ProfileSet::load(workspace, &args.files);
+    let (set, errors) = ProfileSet::load(workspace, &files);
     for e in &errors {
         eprintln!("heap-audit: {e}");
     }
