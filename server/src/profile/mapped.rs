@@ -1,7 +1,7 @@
 //! One profile mapped onto a workspace: which frames land on which file, and the totals per
 //! line (and per function position, for V8), with the sites that map to nothing kept aside.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -138,7 +138,8 @@ impl MappedProfile {
         let mut files: HashMap<FileId, FileAgg> = HashMap::new();
         let mut unmapped: HashMap<Option<u32>, UnmappedAgg> = HashMap::new();
         let mut stack_site = Vec::with_capacity(profile.stacks.len());
-        let mut seen_lines: Vec<(FileId, u32, u32)> = Vec::new();
+        // The lines a stack has credited already (recursion credits a line once).
+        let mut seen_lines = Seen::default();
         for (si, stack) in profile.stacks.iter().enumerate() {
             seen_lines.clear();
             let mut first_user: Option<u32> = None;
@@ -166,8 +167,7 @@ impl MappedProfile {
                     la.self_bytes += stack.bytes;
                     la.self_blocks += stack.blocks;
                 }
-                if !seen_lines.contains(&(file, key.0, key.1)) {
-                    seen_lines.push((file, key.0, key.1));
+                if seen_lines.insert((file, key.0, key.1)) {
                     la.bytes += stack.bytes;
                     la.blocks += stack.blocks;
                     push_top(&mut la.top, stack.bytes, si as u32);
@@ -276,6 +276,38 @@ pub(crate) struct Totals {
     pub(crate) self_blocks: u64,
 }
 
+/// A set for the few keys of one stack: a vector while small (the common case, and faster),
+/// a hash set once deep recursion makes it large.
+#[derive(Default)]
+struct Seen {
+    small: Vec<(FileId, u32, u32)>,
+    big: HashSet<(FileId, u32, u32)>,
+}
+
+impl Seen {
+    const SMALL: usize = 64;
+
+    fn clear(&mut self) {
+        self.small.clear();
+        self.big.clear();
+    }
+
+    /// Whether `key` was not there yet.
+    fn insert(&mut self, key: (FileId, u32, u32)) -> bool {
+        if self.big.is_empty() {
+            if self.small.contains(&key) {
+                return false;
+            }
+            if self.small.len() < Self::SMALL {
+                self.small.push(key);
+                return true;
+            }
+            self.big.extend(self.small.drain(..));
+        }
+        self.big.insert(key)
+    }
+}
+
 fn push_top(top: &mut Vec<(u64, u32)>, bytes: u64, stack: u32) {
     if top.len() == TOP_STACKS && top.last().is_some_and(|&(b, _)| b >= bytes) {
         return;
@@ -298,6 +330,19 @@ fn is_newer(ws: &Workspace, id: FileId, taken: Option<SystemTime>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seen_switches_to_a_hash_set() {
+        let mut seen = Seen::default();
+        for round in 0..2 {
+            for i in 0..200u32 {
+                assert_eq!(seen.insert((0, i, 0)), round == 0, "{i}");
+            }
+        }
+        assert_eq!(seen.big.len(), 200);
+        seen.clear();
+        assert!(seen.insert((0, 1, 0)) && !seen.insert((0, 1, 0)));
+    }
 
     #[test]
     fn keeps_the_top_three() {
