@@ -289,6 +289,11 @@ fn node_heap_profile_ranks_the_hot_function_first() {
         matches!(set.finding(&app, &src, &tree, r.clone()), Heat::Hot(m) if m.self_bytes == bytes)
     );
     assert!(matches!(set.enclosing(&app, &src, &tree, r), Heat::Hot(m) if m.self_bytes == bytes));
+    // Module-level code: V8's top-level function of the module (positioned at 1:1).
+    let (src, tree, r) = find(&app, "keep.push(makeRows(200000))");
+    assert!(
+        matches!(set.finding(&app, &src, &tree, r), Heat::Hot(m) if m.bytes >= bytes && m.self_bytes < bytes / 10)
+    );
     let (src, tree, r) = find(&app, "out.push(\"s\" + i)");
     assert!(
         matches!(set.finding(&app, &src, &tree, r), Heat::Hot(m) if m.self_bytes == top[1].measured.self_bytes)

@@ -381,7 +381,8 @@ impl ProfileSet {
     /// Figures for a finding at `range` of the file's current text (with its tree): for
     /// line-granularity profiles the finding's lines, for V8 the function that encloses it
     /// (the innermost function node whose V8 position — where its parameters start — lies in
-    /// it). Use the inclusive `bytes`/`share` for messages and `check --profile`.
+    /// it), or the module's top level outside any function. Use the inclusive `bytes`/`share`
+    /// for messages and `check --profile`.
     pub fn finding(&self, path: &Path, src: &str, tree: &Tree, range: Range<usize>) -> Heat {
         let lines = source::lines_of(src, range.clone());
         let func = enclosing_function(tree, &range);
@@ -390,8 +391,7 @@ impl ProfileSet {
                 Some(p.sum_where(id, |f| f.line.is_some_and(|l| lines.contains(&l))))
             }
             Granularity::Function => {
-                let func = func.clone()?;
-                Some(p.sum_where(id, |f| positioned_in(tree, src, f, &func)))
+                Some(p.sum_where(id, |f| positioned_in(tree, src, f, func.as_ref())))
             }
         })
     }
@@ -408,7 +408,9 @@ impl ProfileSet {
             Granularity::Line => {
                 Some(p.sum_where(id, |f| f.line.is_some_and(|l| lines.contains(&l))))
             }
-            Granularity::Function => Some(p.sum_where(id, |f| positioned_in(tree, src, f, &func))),
+            Granularity::Function => {
+                Some(p.sum_where(id, |f| positioned_in(tree, src, f, Some(&func))))
+            }
         })
     }
 
@@ -540,10 +542,12 @@ fn enclosing_function(tree: &Tree, range: &Range<usize>) -> Option<Range<usize>>
     }
 }
 
-/// Whether a V8 frame's function position is that of the function node `func`.
-fn positioned_in(tree: &Tree, src: &str, f: &Frame, func: &Range<usize>) -> bool {
+/// Whether a V8 frame's function position is that of the function node `func`; with `None`,
+/// whether it is the module's top level (a position inside no function, such as the CommonJS
+/// wrapper's at 1:1).
+fn positioned_in(tree: &Tree, src: &str, f: &Frame, func: Option<&Range<usize>>) -> bool {
     let Some(line) = f.line else { return false };
-    source::function_at(tree, src, line, f.column).as_ref() == Some(func)
+    source::function_at(tree, src, line, f.column).as_ref() == func
 }
 
 #[cfg(test)]
