@@ -60,7 +60,7 @@
 //! | hover: the stacks that reach a line (top 3) | [`ProfileSet::line_stacks`] |
 //! | `profile/hot-site`: top sites, to filter by "no finding on the line" | [`ProfileSet::top_sites`] (each with its top 3 stacks) |
 //! | sites that map to nothing | [`ProfileSet::unmapped`] |
-//! | which files are profiles | [`discover`]`(root, &config.profile_paths)` |
+//! | which files are profiles | [`discover()`]`(root, &config.profile_paths)` |
 //! | "profile older than file" | [`Measured::stale`], [`ProfileSet::is_stale`], [`ProfileSet::stale_files`] |
 //!
 //! # Wiring it in
