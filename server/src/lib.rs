@@ -11,4 +11,5 @@ pub mod guides;
 pub mod hover;
 pub mod language;
 pub mod lsp;
+pub mod profile;
 pub mod rules;

@@ -17,6 +17,8 @@ mod source;
 mod text;
 mod writer;
 
+pub mod profile;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "heap-audit",
@@ -98,6 +100,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Allocation profiles: summarise them, or make one for a Python script.
+    Profile {
+        #[command(subcommand)]
+        command: profile::ProfileCommand,
+    },
     /// Print a rule's section of the reference guide.
     Explain {
         /// A rule id, e.g. `rust/format-literal`.
@@ -126,5 +133,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules { format } => explain::rules(format),
         Command::Explain { rule } => explain::explain(&rule),
+        Command::Profile { command } => profile::run(command),
     }
 }
