@@ -63,6 +63,52 @@ fn root_of<'t>(mut e: Node<'t>, src: &'t str) -> Option<(&'t str, Option<&'t str
     }
 }
 
+/// Whether the assigned place belongs to a local declared in this function and the assignment
+/// runs once per declaration (no loop in between): the place then most likely still holds the
+/// empty value it was built with, and there is no buffer to reuse.
+fn freshly_built(left: Node, assignment: Node, facts: &super::facts::Facts, src: &str) -> bool {
+    let mut e = unparen(left);
+    loop {
+        match e.kind() {
+            "field_expression" => match e.child_by_field_name("value") {
+                Some(v) => e = unparen(v),
+                None => return false,
+            },
+            "index_expression" => match e.named_child(0) {
+                Some(v) => e = unparen(v),
+                None => return false,
+            },
+            // `*r` writes through a reference: the target lives elsewhere.
+            "identifier" => break,
+            _ => return false,
+        }
+    }
+    let Some(b) = facts.resolve(src, text(e, src), e.start_byte()) else {
+        return false;
+    };
+    if facts.is_param(b) {
+        return false;
+    }
+    let declared_at = facts.binding(b).scope.start;
+    let mut p = assignment.parent();
+    while let Some(n) = p {
+        if n.start_byte() < declared_at {
+            return true;
+        }
+        if matches!(
+            n.kind(),
+            "for_expression" | "while_expression" | "loop_expression"
+        ) {
+            return false;
+        }
+        if n.kind() == "closure_expression" && super::syntax::is_callback_closure(n, src) {
+            return false;
+        }
+        p = n.parent();
+    }
+    true
+}
+
 pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
     let src = cx.src();
     let (Some(left), Some(right)) = (
@@ -110,6 +156,9 @@ pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
         }
     }
     let facts = super::facts(cx);
+    if freshly_built(left, node, &facts, src) {
+        return;
+    }
     let root = cx.root();
     let lt = facts.expr_type(root, src, left);
     let rt = if recv_is_lit {

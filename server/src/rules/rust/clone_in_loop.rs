@@ -57,6 +57,15 @@ pub(crate) fn clone_in_loop(node: Node, cx: &mut Ctx) {
     let Some(lp) = cx.enclosing_loop() else {
         return;
     };
+    // `return x.clone()` / `break x.clone()` leave the loop: they run once.
+    let leaves = cx
+        .ancestors()
+        .map(|f| f.node)
+        .take_while(|n| n.id() != lp.id())
+        .any(|n| matches!(n.kind(), "return_expression" | "break_expression"));
+    if leaves {
+        return;
+    }
     let kept = moved_into_outer_collection(node, lp, &facts, cx);
     let message = if kept {
         "This copy is stored in a collection that outlives the loop, so it has to be owned; if the original outlives the collection too, storing borrows (or `Rc`/`Arc`) avoids one allocation per item"
@@ -155,10 +164,11 @@ fn f(items: &[S], names: &[String], s: &str) -> usize {
         n += a.len() + b.len() + c.len();
     }
     names.iter().for_each(|x| { let y = x.clone(); n += y.len(); });
+    let copies: Vec<String> = names.iter().map(|x| x.clone()).collect();
     n
 }";
         let out = check(src);
-        assert_eq!(out.ids(), ["rust/clone-in-loop"; 4], "{:?}", out.findings);
+        assert_eq!(out.ids(), ["rust/clone-in-loop"; 5], "{:?}", out.findings);
         assert!(out.findings.iter().all(|f| f.severity == Severity::Warning));
     }
 
@@ -178,6 +188,8 @@ fn f(items: &[S], names: &[String], s: &str) -> usize {
             "fn f(x: T, n: usize) { for _ in 0..n { let y = x.clone(); } }",
             "fn f(x: String) { let y = x.clone(); }",
             "fn f(n: usize) { for _ in 0..n { let y = \"lit\".to_owned(); } }",
+            "fn f(o: Option<&String>) -> Option<String> { o.map(|s| s.clone()) }",
+            "fn f(v: &[String]) -> Option<String> { for s in v { if s.is_empty() { return Some(s.clone()); } } None }",
         ] {
             assert!(check(src).ids().is_empty(), "{src}");
         }

@@ -149,6 +149,165 @@ fn mentions(node: Node, name: &str, src: &str) -> bool {
     false
 }
 
+/// Methods and functions with no side effects worth ordering: a chain whose closures only
+/// use these can run lazily, interleaved with its consumer, without a visible change.
+fn pure_call(name: &str) -> bool {
+    matches!(
+        name,
+        "clone"
+            | "cloned"
+            | "copied"
+            | "to_string"
+            | "to_owned"
+            | "to_vec"
+            | "len"
+            | "is_empty"
+            | "as_str"
+            | "as_ref"
+            | "as_bytes"
+            | "as_slice"
+            | "iter"
+            | "chars"
+            | "bytes"
+            | "trim"
+            | "trim_start"
+            | "trim_end"
+            | "starts_with"
+            | "ends_with"
+            | "contains"
+            | "eq"
+            | "ne"
+            | "cmp"
+            | "partial_cmp"
+            | "is_some"
+            | "is_none"
+            | "is_ok"
+            | "is_err"
+            | "unwrap_or"
+            | "unwrap_or_default"
+            | "map"
+            | "and_then"
+            | "get"
+            | "first"
+            | "last"
+            | "to_lowercase"
+            | "to_uppercase"
+            | "to_ascii_lowercase"
+            | "to_ascii_uppercase"
+            | "is_alphabetic"
+            | "is_numeric"
+            | "is_alphanumeric"
+            | "is_whitespace"
+            | "is_ascii_digit"
+            | "is_ascii_alphabetic"
+            | "is_ascii"
+            | "abs"
+            | "min"
+            | "max"
+            | "pow"
+            | "into"
+            | "from"
+            | "Some"
+            | "Ok"
+            | "Err"
+            | "split"
+            | "join"
+            | "replace"
+            | "len_utf8"
+            | "count_ones"
+            | "saturating_sub"
+            | "saturating_add"
+            | "wrapping_add"
+            | "wrapping_sub"
+            | "checked_add"
+            | "checked_sub"
+            | "is_empty_or"
+            | "key"
+            | "value"
+            | "parse"
+            | "to_digit"
+            | "from_u32"
+            | "filter"
+            | "next"
+            | "as_deref"
+            | "unwrap"
+    )
+}
+
+/// Whether the iterator chain `x` can run lazily without a visible change: no parallel
+/// iterators (whose `collect` is the way back to a sequential one) and no closure that calls
+/// anything but `pure_call`s, assigns, or uses a macro.
+fn chain_is_lazy_safe(x: Node, src: &str) -> bool {
+    let mut stack = vec![x];
+    let mut c = x.walk();
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "field_identifier" | "identifier" => {
+                let t = text(n, src);
+                if t.starts_with("par_") || t == "into_par_iter" || t == "par_bridge" {
+                    return false;
+                }
+            }
+            "macro_invocation"
+            | "assignment_expression"
+            | "compound_assignment_expr"
+            | "unsafe_block"
+                if inside_closure(n, x) =>
+            {
+                return false;
+            }
+            "call_expression" if inside_closure(n, x) => {
+                let f = n.child_by_field_name("function");
+                let name = match f {
+                    Some(f) if f.kind() == "field_expression" => {
+                        f.child_by_field_name("field").map(|m| text(m, src))
+                    }
+                    Some(f) => Some(last_segment(text(f, src))),
+                    None => None,
+                };
+                if !name.is_some_and(pure_call) {
+                    return false;
+                }
+            }
+            // A function passed by path (`.map(Foo::bar)`): pure only if known.
+            "scoped_identifier"
+                if n.parent().is_some_and(|p| p.kind() == "arguments")
+                    && !pure_call(last_segment(text(n, src))) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+        c.reset(n);
+        if c.goto_first_child() {
+            loop {
+                if c.node().is_named() {
+                    stack.push(c.node());
+                }
+                if !c.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Whether `n` is inside a closure that is itself inside `top`.
+fn inside_closure(n: Node, top: Node) -> bool {
+    let mut p = n.parent();
+    while let Some(q) = p {
+        if q.id() == top.id() {
+            return false;
+        }
+        if q.kind() == "closure_expression" {
+            return true;
+        }
+        p = q.parent();
+    }
+    false
+}
+
 pub(crate) fn collect_then_iterate(node: Node, cx: &mut Ctx) {
     if node.kind() == "let_declaration" {
         collected_local(node, cx);
@@ -173,7 +332,9 @@ fn immediate(call: Node, cx: &mut Ctx) {
             .is_some_and(|v| unparen(v).id() == call.id())
     {
         let body = parent.child_by_field_name("body");
-        if root.is_none_or(|r| body.is_some_and(|b| mentions(b, r, src))) {
+        if root.is_none_or(|r| body.is_some_and(|b| mentions(b, r, src)))
+            || !chain_is_lazy_safe(x, src)
+        {
             return;
         }
         let edit = Edit::delete(x.end_byte()..call.end_byte());
@@ -192,7 +353,12 @@ fn immediate(call: Node, cx: &mut Ctx) {
     };
     let x_is_call = unparen(x).kind() == "call_expression";
     let replace_tail = |text: String| Edit::replace(x.end_byte()..outer.end_byte(), text);
-    let fix = match (text(m, src), args.named_child_count()) {
+    let method = text(m, src);
+    // Every form but `len()` runs the chain lazily (or stops early): only for pure chains.
+    if method != "len" && !chain_is_lazy_safe(x, src) {
+        return;
+    }
+    let fix = match (method, args.named_child_count()) {
         ("len", 0) => Some(Fix::safe(
             "Count without collecting",
             vec![replace_tail(".count()".into())],
@@ -359,6 +525,28 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
             format!(" = {x_text}{tail}"),
         )
     };
+    let method_name = method.map(|(m, _)| m);
+    // `v.iter()` lends items that may have to outlive the chain (`map(AsRef::as_ref)`).
+    if method_name == Some("iter") {
+        return;
+    }
+    // Every form but `len()` runs the chain lazily (or stops early): only for pure chains.
+    if method_name != Some("len") && !chain_is_lazy_safe(x, src) {
+        return;
+    }
+    if let Some(("into_iter", call)) = method {
+        let next = call
+            .parent()
+            .filter(|p| p.kind() == "field_expression")
+            .and_then(|p| p.child_by_field_name("field"))
+            .map(|f| text(f, src));
+        let in_for_loop =
+            syntax::parent_unparen(call).is_some_and(|p| p.kind() == "for_expression");
+        // `rev()`, `len()`… need what the `Vec` provides.
+        if !in_for_loop && !next.is_some_and(lazy_ok) {
+            return;
+        }
+    }
     let fix = match (method, in_for) {
         (Some(("len", call)), _)
             if call
@@ -381,25 +569,13 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
                 Edit::replace(call.byte_range(), text(u, src)),
             ],
         )),
-        (Some(("into_iter", call)), _) if adjacent => {
-            let next = call
-                .parent()
-                .filter(|p| p.kind() == "field_expression")
-                .and_then(|p| p.child_by_field_name("field"))
-                .map(|f| text(f, src));
-            let in_for_loop =
-                syntax::parent_unparen(call).is_some_and(|p| p.kind() == "for_expression");
-            if !in_for_loop && !next.is_some_and(lazy_ok) {
-                return;
-            }
-            Some(Fix::unsafe_(
-                "Iterate without collecting",
-                vec![
-                    Edit::delete(decl.start_byte()..use_stmt_start(stmt_of_use)),
-                    Edit::replace(call.byte_range(), x_text),
-                ],
-            ))
-        }
+        (Some(("into_iter", call)), _) if adjacent => Some(Fix::unsafe_(
+            "Iterate without collecting",
+            vec![
+                Edit::delete(decl.start_byte()..use_stmt_start(stmt_of_use)),
+                Edit::replace(call.byte_range(), x_text),
+            ],
+        )),
         (None, true) if adjacent => Some(Fix::unsafe_(
             "Iterate without collecting",
             vec![
@@ -407,9 +583,7 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
                 Edit::replace(u.byte_range(), x_text),
             ],
         )),
-        (Some(("into_iter" | "iter" | "contains" | "is_empty" | "first", _)), _) | (None, true) => {
-            None
-        }
+        (Some(("into_iter" | "contains" | "is_empty" | "first", _)), _) | (None, true) => None,
         _ => return,
     };
     let finding = cx.report(value.byte_range(), MESSAGE);
@@ -528,6 +702,10 @@ mod tests {
             "fn f(s: &str) -> Vec<char> { s.chars().collect::<Vec<_>>().into_iter().rev().collect() }",
             "fn f(v: &[u32], n: usize) { let w: Vec<_> = v.iter().collect(); for _ in 0..n { for x in w.iter() {} } }",
             "fn f(v: &[u32]) -> usize { v.iter().collect::<std::collections::HashSet<_>>().len() }",
+            "fn f(w: Vec<W>) { let h: Vec<_> = w.into_iter().map(|w| spawn(w)).collect(); for x in h { x.join(); } }",
+            "fn f(v: &[u32]) -> usize { let w: Vec<_> = v.iter().collect(); g(w.iter().map(AsRef::as_ref)) }",
+            "fn f(v: &mut [u32]) -> Vec<u32> { v.par_iter().map(|x| x + 1).collect::<Vec<_>>().into_iter().peekable().collect() }",
+            "fn f(v: &[u32], out: &mut Vec<u32>) { for x in v.iter().map(|x| { out.push(*x); x }).collect::<Vec<_>>() {} }",
         ] {
             assert!(check(src).ids().is_empty(), "{src}");
         }

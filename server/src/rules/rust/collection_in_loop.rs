@@ -45,7 +45,7 @@ fn fills(method: &str) -> bool {
 
 /// Methods that give the collection (or its buffer) away.
 fn gives_away(method: &str) -> bool {
-    method.starts_with("into_") || matches!(method, "leak" | "split_off")
+    method.starts_with("into_") || matches!(method, "into" | "try_into" | "leak" | "split_off")
 }
 
 /// A constructor of an empty growable collection: the `with_capacity` argument, if any.

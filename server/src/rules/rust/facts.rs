@@ -69,6 +69,9 @@ pub(crate) struct FnSig {
     pub visible: bool,
     /// `extern "C"` or `#[no_mangle]`-style ABI functions.
     pub is_extern: bool,
+    /// Has an attribute that may be a procedural macro (`#[instrument]`, `#[tokio::main]`…),
+    /// which can read or rewrite the signature.
+    pub macro_attr: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -488,11 +491,15 @@ impl Facts {
             }
         }
         // `#[no_mangle]` / `#[export_name]` functions are ABI too.
+        let mut macro_attr = false;
         let mut prev = node.prev_named_sibling();
         while let Some(p) = prev.filter(|p| p.kind() == "attribute_item" || syntax::is_comment(*p))
         {
             let t = text(p, src);
             is_extern |= t.contains("no_mangle") || t.contains("export_name");
+            if p.kind() == "attribute_item" {
+                macro_attr |= !is_builtin_attribute(t);
+            }
             prev = p.prev_named_sibling();
         }
         let first = self.params.len();
@@ -537,6 +544,7 @@ impl Facts {
             in_trait,
             visible,
             is_extern,
+            macro_attr,
         });
     }
 
@@ -664,6 +672,15 @@ impl Facts {
             .take_while(|b| &src[b.name.clone()] == text)
             .position(|b| b.name == *name)
             .map(|i| lo + i)
+    }
+
+    /// Whether binding `idx` is a parameter of a named function.
+    pub fn is_param(&self, idx: usize) -> bool {
+        matches!(self.bindings[idx].ty, TySrc::Annot(_))
+            && self
+                .params
+                .iter()
+                .any(|p| p.pattern == self.bindings[idx].name)
     }
 
     /// Where a loop or callback binding's items come from: the `for` iterable or the
@@ -1420,6 +1437,43 @@ fn callback_call<'t>(closure: Node<'t>, src: &str) -> Option<Node<'t>> {
             | "position"
     )
     .then_some(call)
+}
+
+/// Whether an attribute (`#[..]` text) is one of the compiler's own, which never touch a
+/// signature.
+fn is_builtin_attribute(attr: &str) -> bool {
+    let inner = attr.trim_start_matches("#[").trim_start_matches("#![");
+    let name = inner
+        .split(|c: char| c == '(' || c == ']' || c == '=' || c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    matches!(
+        name,
+        "allow"
+            | "warn"
+            | "deny"
+            | "forbid"
+            | "expect"
+            | "inline"
+            | "cold"
+            | "cfg"
+            | "cfg_attr"
+            | "doc"
+            | "must_use"
+            | "track_caller"
+            | "deprecated"
+            | "test"
+            | "ignore"
+            | "should_panic"
+            | "no_mangle"
+            | "export_name"
+            | "target_feature"
+            | "rustfmt::skip"
+            | "allow_internal_unstable"
+            | "optimize"
+            | "unsafe"
+    ) || name.starts_with("clippy::")
+        || name.starts_with("rustfmt::")
 }
 
 /// Upper-case names in patterns are constants or unit variants, not bindings.

@@ -54,6 +54,10 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
     let Some(lit) = literal_conversion(node, src) else {
         return;
     };
+    if cx.text(lit).trim_start_matches('r').trim_matches('#') == "\"\"" {
+        // An empty `String` does not allocate.
+        return;
+    }
     let Some(parent) = syntax::parent_unparen(node) else {
         return;
     };
@@ -105,6 +109,20 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
                 .child(1)
                 .is_some_and(|c| c.kind() == "mutable_specifier")
             {
+                return;
+            }
+            // Only where the borrow is handed on at once: an argument, or a `&str` binding.
+            // In an array, a struct field or a generic binding the `&String` may be the point.
+            let target = syntax::parent_unparen(parent);
+            let typed_str = target
+                .filter(|g| g.kind() == "let_declaration")
+                .and_then(|g| g.child_by_field_name("type"))
+                .is_some_and(|t| {
+                    t.kind() == "reference_type"
+                        && t.child_by_field_name("type")
+                            .is_some_and(|i| cx.text(i) == "str")
+                });
+            if !typed_str && target.is_none_or(|g| g.kind() != "arguments") {
                 return;
             }
             let facts = super::facts(cx);
@@ -257,7 +275,7 @@ fn f(name: String, m: std::collections::HashMap<String, u8>) -> bool {
         assert!(out.fixed.contains(r#"&*s == "b""#), "{}", out.fixed);
         let out = check(
             "x.rs",
-            r#"fn f(v: &mut Vec<String>) { v.push("a".to_string()); let s: String = "b".into(); }"#,
+            r#"fn f(v: &mut Vec<String>) { v.push("a".to_string()); let s: String = "b".into(); let a: &[&String] = &[&"c".to_owned()]; let e = s == "".to_string(); }"#,
         );
         assert!(out.ids().is_empty());
     }

@@ -50,9 +50,20 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
         .map_or("", |n| text(n, src));
     let mut values: Vec<(Node, Path)> = Vec::new();
     let mut unknown_shape = false;
+    let mut conditional = false;
     syntax::for_each_return(body, src, &mut |v| {
+        // A path compiled in only under some `#[cfg]` says nothing about the usual build.
+        if under_cfg(v, body, src) {
+            conditional = true;
+            return;
+        }
         let path = if let Some(lit) = literal_conversion(v, src) {
-            Path::Literal(lit)
+            // `"".to_string()` does not allocate.
+            if text(lit, src).trim_start_matches('r').trim_matches('#') == "\"\"" {
+                Path::Empty
+            } else {
+                Path::Literal(lit)
+            }
         } else if path_call(v, src) == Some(("String", "new")) {
             Path::Empty
         } else {
@@ -88,7 +99,7 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
             && v.child_by_field_name("function")
                 .is_some_and(|f| last_segment(text(f, src)) == fn_name)
     });
-    let fix = if unknown_shape || recursive {
+    let fix = if unknown_shape || recursive || conditional {
         None
     } else {
         let cow = facts.spell(src, "std::borrow::Cow");
@@ -109,6 +120,40 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
     let message = "Some paths copy a string literal into a new `String` and others build one: returning `Cow<'static, str>` lets the literal paths borrow instead of allocating";
     let finding = cx.report(ret.byte_range(), message);
     finding.fix = fix;
+}
+
+/// Whether `v` sits in a statement or match arm marked with a `#[cfg(..)]` attribute, below
+/// `body`.
+fn under_cfg(v: Node, body: Node, src: &str) -> bool {
+    let mut n = v;
+    while n.id() != body.id() {
+        if n.kind() == "match_arm" {
+            let mut c = n.walk();
+            let cfg = n
+                .named_children(&mut c)
+                .any(|a| a.kind() == "attribute_item" && text(a, src).contains("cfg"));
+            if cfg {
+                return true;
+            }
+        }
+        if matches!(
+            n.kind(),
+            "match_arm" | "expression_statement" | "let_declaration"
+        ) {
+            let mut prev = n.prev_named_sibling();
+            while let Some(p) = prev.filter(|p| p.kind() == "attribute_item") {
+                if text(p, src).contains("cfg") {
+                    return true;
+                }
+                prev = p.prev_named_sibling();
+            }
+        }
+        match n.parent() {
+            Some(p) => n = p,
+            None => return false,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -161,6 +206,13 @@ mod tests {
             r#"impl T for X { fn f(&self, b: bool) -> String { if b { "a".into() } else { format!("{b}") } } }"#,
             r#"fn f(b: bool) -> Result<String, ()> { if b { Ok("a".into()) } else { Ok(format!("{b}")) } }"#,
             r#"fn f(n: u32) -> String { if n > 1 { String::new() } else { n.to_string() } }"#,
+            r#"fn f(n: u32) -> String { if n > 1 { return "".to_string(); } n.to_string() }"#,
+            r#"fn f(n: u32) -> String {
+                #[cfg(fuzzing)]
+                return "x".to_owned();
+                n.to_string()
+            }"#,
+            r#"fn f(n: u32) -> String { match n { #[cfg(unix)] 0 => "zero".into(), _ => n.to_string() } }"#,
         ] {
             assert!(check(src).ids().is_empty(), "{src}");
         }

@@ -85,6 +85,7 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
     if sig.in_trait_impl
         || sig.in_trait
         || sig.is_extern
+        || sig.macro_attr
         || (sig.visible && !cx.settings().owned_param_public)
     {
         return;

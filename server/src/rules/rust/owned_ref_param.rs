@@ -168,7 +168,7 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
     let Some(sig) = facts.fn_at(&func.byte_range()) else {
         return;
     };
-    if sig.in_trait_impl || sig.in_trait || sig.is_extern {
+    if sig.in_trait_impl || sig.in_trait || sig.is_extern || sig.macro_attr {
         return;
     }
     let Some((owned, borrowed)) = owned_of(inner, src, &facts) else {
@@ -295,7 +295,11 @@ fn classify_use(
                     }
                 }
                 "for_expression" if p.child_by_field_name("value") == Some(n) => Verdict::Safe,
+                // A callee handed `&mut` may grow it.
+                "arguments" if mutable => Verdict::Skip,
                 "arguments" => arg_verdict(n, p, owned, mutable, facts, cx),
+                // `v as *const Vec<u8>` depends on the exact type.
+                "type_cast_expression" => Verdict::Skip,
                 "unary_expression" => {
                     let is_deref = p.child(0).is_some_and(|op| op.kind() == "*");
                     let borrowed_again = p
@@ -341,11 +345,66 @@ fn method_verdict(owned: Owned, mutable: bool, name: &str) -> Verdict {
         "into_iter" => Verdict::Safe,
         n if needs_owned(n) => Verdict::Skip,
         n if type_sensitive(n) => Verdict::Unsafe,
-        _ => {
-            let _ = mutable;
-            Verdict::Safe
-        }
+        // Through `&mut`, an unknown method (an extension trait's `pop_byte`…) may resize.
+        n if mutable && !in_place(n) => Verdict::Skip,
+        _ => Verdict::Safe,
     }
+}
+
+/// Methods of `[T]` / `str` that read or change elements in place, never the length.
+fn in_place(method: &str) -> bool {
+    matches!(
+        method,
+        "sort"
+            | "sort_unstable"
+            | "sort_by"
+            | "sort_by_key"
+            | "sort_unstable_by"
+            | "sort_unstable_by_key"
+            | "sort_by_cached_key"
+            | "reverse"
+            | "swap"
+            | "fill"
+            | "fill_with"
+            | "iter_mut"
+            | "iter"
+            | "len"
+            | "is_empty"
+            | "get"
+            | "get_mut"
+            | "first"
+            | "last"
+            | "first_mut"
+            | "last_mut"
+            | "split_at"
+            | "split_at_mut"
+            | "split_first_mut"
+            | "split_last_mut"
+            | "chunks"
+            | "chunks_mut"
+            | "chunks_exact_mut"
+            | "windows"
+            | "copy_from_slice"
+            | "clone_from_slice"
+            | "swap_with_slice"
+            | "rotate_left"
+            | "rotate_right"
+            | "select_nth_unstable"
+            | "make_ascii_uppercase"
+            | "make_ascii_lowercase"
+            | "contains"
+            | "binary_search"
+            | "starts_with"
+            | "ends_with"
+            | "as_ptr"
+            | "as_mut_ptr"
+            | "to_vec"
+            | "to_owned"
+            | "as_slice"
+            | "as_mut_slice"
+            | "as_str"
+            | "as_mut_str"
+    )
 }
 
 /// Methods that accept any `&str`/`&[T]`/`AsRef`/`Borrow` argument where `&String` worked.
@@ -548,8 +607,13 @@ fn classify_token(
         }
         mac = m.parent();
     }
+    // A `macro_rules!` body: the tokens are not an expression yet.
     let Some(mac) = mac else {
-        return Verdict::Unsafe;
+        return if mutable {
+            Verdict::Skip
+        } else {
+            Verdict::Unsafe
+        };
     };
     let mac_name = mac
         .child_by_field_name("macro")
@@ -589,6 +653,8 @@ fn classify_token(
             }
             v
         }
+        // `write!(buf, ..)` and other macros may grow a `&mut` buffer.
+        _ if mutable && next.is_none_or(|t| t.kind() != ".") => Verdict::Skip,
         None | Some("," | ")" | "]" | "}") => {
             if syntax::is_formatting_macro(mac_name)
                 || (syntax::is_comparing_macro(mac_name) && owned != Owned::Box)

@@ -521,6 +521,39 @@ pub(crate) fn type_sensitive(method: &str) -> bool {
     )
 }
 
+/// Whether a closure is passed to an iterator method that calls it once per item.
+pub(crate) fn is_callback_closure(closure: Node, src: &str) -> bool {
+    let Some(call) = closure
+        .parent()
+        .filter(|a| a.kind() == "arguments")
+        .and_then(|a| a.parent())
+    else {
+        return false;
+    };
+    method_call(call).is_some_and(|(_, m, _)| {
+        matches!(
+            text(m, src),
+            "for_each"
+                | "try_for_each"
+                | "map"
+                | "filter"
+                | "filter_map"
+                | "flat_map"
+                | "fold"
+                | "try_fold"
+                | "any"
+                | "all"
+                | "find"
+                | "find_map"
+                | "position"
+                | "inspect"
+                | "scan"
+                | "retain"
+                | "map_while"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
