@@ -75,7 +75,8 @@ fn apply_all_fixes(dir: &Path) {
         .arg(dir)
         .output()
         .expect("heap-audit runs");
-    let cli_works = out.status.code() != Some(2) && !String::from_utf8_lossy(&out.stderr).contains("being built");
+    let cli_works = out.status.code() != Some(2)
+        && !String::from_utf8_lossy(&out.stderr).contains("being built");
     if cli_works {
         return;
     }
@@ -105,14 +106,19 @@ fn fixes_keep_the_crate_compiling() {
     let original = crate_dir();
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("target");
-    cargo_check(&original, &target).unwrap_or_else(|e| panic!("the original crate does not compile:\n{e}"));
+    cargo_check(&original, &target)
+        .unwrap_or_else(|e| panic!("the original crate does not compile:\n{e}"));
 
     // Every Rust rule that offers fixes has a fixable case here.
     let before = fixable(&original);
     for rule in registry().rules() {
         let is_rust = rule.meta.id.starts_with("rust/");
         if is_rust && rule.meta.fix != FixAvailability::None {
-            assert!(before.contains_key(rule.meta.id), "no fixable case of {} in tests/rust-fixes", rule.meta.id);
+            assert!(
+                before.contains_key(rule.meta.id),
+                "no fixable case of {} in tests/rust-fixes",
+                rule.meta.id
+            );
         }
     }
 
@@ -123,17 +129,25 @@ fn fixes_keep_the_crate_compiling() {
         .iter()
         .filter(|f| {
             let rel = f.strip_prefix(&copy).unwrap();
-            std::fs::read_to_string(f).unwrap() != std::fs::read_to_string(original.join(rel)).unwrap()
+            std::fs::read_to_string(f).unwrap()
+                != std::fs::read_to_string(original.join(rel)).unwrap()
         })
         .count();
     assert!(changed > 0, "no fix was applied");
     if let Err(e) = cargo_check(&copy, &target) {
         let mut files = String::new();
         for f in rs_files(&copy) {
-            files.push_str(&format!("==== {}\n{}\n", f.display(), std::fs::read_to_string(&f).unwrap()));
+            files.push_str(&format!(
+                "==== {}\n{}\n",
+                f.display(),
+                std::fs::read_to_string(&f).unwrap()
+            ));
         }
         panic!("the fixed crate does not compile:\n{e}\n{files}");
     }
     let after = fixable(&copy);
-    assert!(after.is_empty(), "fixes left after fixing: {after:?} (before: {before:?})");
+    assert!(
+        after.is_empty(),
+        "fixes left after fixing: {after:?} (before: {before:?})"
+    );
 }

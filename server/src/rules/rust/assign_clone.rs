@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::facts::{Base, Ty};
 use super::syntax::{is_simple_place, is_str_literal, method_call, text, unparen};
-use crate::engine::{Ctx, Edit, Fix};
+use crate::engine::{Ctx, Edit, Fix, Severity};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
 pub static ASSIGN_CLONE: Rule = Rule {
@@ -12,7 +12,9 @@ pub static ASSIGN_CLONE: Rule = Rule {
         id: "rust/assign-clone",
         family: Some(crate::language::Family::Rust),
         summary: "`a = b.clone()` frees `a`'s buffer and allocates a new one; `a.clone_from(&b)` reuses it",
-        default: DefaultSeverity::ByLoopDepth,
+        // Demoted: see the guide. Whether the target still holds a buffer to reuse is not
+        // visible in the syntax (tests/precision/rust).
+        default: DefaultSeverity::Fixed(Severity::Info),
         hot_only: false,
         fix: FixAvailability::Safe,
     },

@@ -93,6 +93,16 @@ pub(crate) fn collection_in_loop(node: Node, cx: &mut Ctx) {
     let Some(lp) = cx.enclosing_loop() else {
         return;
     };
+    // Inside an `async` block (a spawned task, a future) the value lives in another task,
+    // not in the iteration: it cannot be shared across iterations.
+    if cx
+        .ancestors()
+        .map(|f| f.node)
+        .take_while(|n| n.id() != lp.id())
+        .any(|n| n.kind() == "async_block")
+    {
+        return;
+    }
     let facts = super::facts(cx);
     let Some(idx) = facts.binding_named_at(src, &pattern.byte_range()) else {
         return;
@@ -245,7 +255,8 @@ fn classify_token(n: Node, src: &str) -> UseKind {
                 UseKind::Fill {
                     borrowed_arg: false,
                 }
-            } else if syntax::is_formatting_macro(mac_name) || syntax::is_comparing_macro(mac_name)
+            } else if syntax::is_macro_arg(n, mac)
+                && (syntax::is_formatting_macro(mac_name) || syntax::is_comparing_macro(mac_name))
             {
                 UseKind::Read
             } else {
@@ -543,6 +554,8 @@ mod tests {
             "fn f(n: usize, tx: S) { for _ in 0..n { let mut v = String::new(); v.push('a'); tx.send(v); } }",
             "fn f(n: usize) { for _ in 0..n { let v: Vec<u8> = Vec::new(); g(&v); } }",
             "fn f() { let mut v = Vec::new(); v.push(1); }",
+            "fn f(n: usize, m: &mut M) { for _ in 0..n { let mut v = Vec::new(); v.push(1); assert!(m.insert(1, v).is_none()); } }",
+            "fn f(n: usize) { for _ in 0..n { spawn(async move { let mut b = Vec::new(); b.push(1); }); } }",
         ] {
             assert!(check(src).ids().is_empty(), "{src}");
         }

@@ -267,7 +267,8 @@ fn read_token(n: Node, kind: Kind, cx: &Ctx, edits: &mut Vec<Edit>) -> bool {
             }
         }
         None | Some("," | ")" | "]" | "}") => {
-            let fmt = syntax::is_formatting_macro(mac_name) || syntax::is_comparing_macro(mac_name);
+            let fmt = syntax::is_macro_arg(n, mac)
+                && (syntax::is_formatting_macro(mac_name) || syntax::is_comparing_macro(mac_name));
             if fmt && prev == Some("&") {
                 edits.push(Edit::delete(
                     n.prev_sibling().expect("checked").byte_range(),

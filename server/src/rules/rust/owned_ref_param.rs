@@ -656,8 +656,11 @@ fn classify_token(
         // `write!(buf, ..)` and other macros may grow a `&mut` buffer.
         _ if mutable && next.is_none_or(|t| t.kind() != ".") => Verdict::Skip,
         None | Some("," | ")" | "]" | "}") => {
-            if syntax::is_formatting_macro(mac_name)
-                || (syntax::is_comparing_macro(mac_name) && owned != Owned::Box)
+            // Only the macro's own arguments are formatted by reference; inside a nested
+            // group (`assert!(f(x))`) the tokens are an ordinary expression.
+            let top_level = syntax::is_macro_arg(n, mac);
+            if top_level && syntax::is_formatting_macro(mac_name)
+                || (top_level && syntax::is_comparing_macro(mac_name) && owned != Owned::Box)
             {
                 Verdict::Safe
             } else {

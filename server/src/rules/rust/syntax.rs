@@ -182,6 +182,14 @@ pub(crate) fn line_indent(src: &str, byte: usize) -> &str {
     &rest[..end]
 }
 
+/// Whether the token `n` is directly one of macro `mac`'s arguments (not inside a nested
+/// group of its token tree).
+pub(crate) fn is_macro_arg(n: Node, mac: Node) -> bool {
+    n.parent()
+        .and_then(|tt| tt.parent())
+        .is_some_and(|m| m.id() == mac.id())
+}
+
 /// Whether `name` is a macro that only formats its arguments by reference (`format!`,
 /// `println!`, `write!`, `assert!`, the `log` macros, …).
 pub(crate) fn is_formatting_macro(name: &str) -> bool {

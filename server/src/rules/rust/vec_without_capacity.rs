@@ -165,6 +165,17 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
                 return;
             }
             let _ = idx;
+            // A small constant count fits in the first allocation: nothing to save.
+            if let Ok(n) = count.parse::<usize>() {
+                let total = n + fills;
+                let grows = match coll {
+                    Coll::String => total > 8,
+                    _ => straight_line_reallocs(coll, total),
+                };
+                if !grows {
+                    return;
+                }
+            }
             let cap = if fills > 0 {
                 Cow::Owned(format!("{count} + {fills}"))
             } else {
@@ -584,6 +595,7 @@ mod tests {
             "fn f() { let mut v = Vec::new(); let n = 3; for i in 0..n { v.push(i); } }",
             "fn f(s: &str) { let mut v = String::new(); for c in s.chars() { v.push(c); } }",
             "fn f(n: u32) { let mut v = Vec::new(); for i in 0..n { v.push(i); } }",
+            "fn f() { let mut v = Vec::new(); for i in 0..3 { v.push(i); } }",
             "fn f() { let n = 10; let mut v = Vec::new(); for i in 0..n { v.push(i); } }",
         ] {
             assert!(check(src).ids().is_empty(), "{src}");
