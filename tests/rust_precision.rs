@@ -7,7 +7,8 @@
 //! rule that can report warnings.
 //!
 //! To list every finding over the registry (what the labels were sampled from):
-//! `HEAP_AUDIT_SCAN=1 cargo test --test rust_precision scan -- --nocapture`.
+//! `HEAP_AUDIT_SCAN=1 cargo test --test rust_precision scan -- --nocapture`; set it to a folder
+//! instead of `1` to list the findings under that folder (`compare-clippy.sh` does).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -144,21 +145,28 @@ fn warning_rules_are_precise() {
     }
 }
 
-/// Lists every Rust finding over the registry as TSV (rule, file, line, severity, fix, depth,
-/// source line) when `HEAP_AUDIT_SCAN` is set.
+/// Lists every Rust finding as TSV (rule, file, line, end line, severity, fix, depth, source
+/// line) when `HEAP_AUDIT_SCAN` is set: over the registry for `1`, over the folder it names
+/// otherwise (`target` folders skipped).
 #[test]
 fn scan() {
-    if std::env::var_os("HEAP_AUDIT_SCAN").is_none() {
+    let Some(what) = std::env::var_os("HEAP_AUDIT_SCAN") else {
         return;
-    }
-    let root = registry_src().expect("cargo registry sources");
+    };
+    let root = if what == "1" {
+        registry_src().expect("cargo registry sources")
+    } else {
+        PathBuf::from(what)
+    };
     let mut files = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
             if p.is_dir() {
-                stack.push(p);
+                if p.file_name().is_some_and(|n| n != "target") {
+                    stack.push(p);
+                }
             } else if p.extension().is_some_and(|x| x == "rs") {
                 files.push(p);
             }
@@ -176,10 +184,11 @@ fn scan() {
         let rel = p.strip_prefix(&root).unwrap().display().to_string();
         for f in findings {
             let line = line_of(&text, &f);
+            let end = text[..f.range.end].matches('\n').count() + 1;
             let fix = f.fix.as_ref().map_or("none", |x| x.applicability.as_str());
             let src = text.lines().nth(line - 1).unwrap_or("").trim();
             println!(
-                "{}\t{rel}\t{line}\t{}\t{fix}\t{}\t{src}",
+                "{}\t{rel}\t{line}\t{end}\t{}\t{fix}\t{}\t{src}",
                 f.rule_id(),
                 f.severity.as_str(),
                 f.loop_depth

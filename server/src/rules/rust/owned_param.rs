@@ -101,7 +101,11 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
         return;
     };
     let fn_name = cx.slice(sig.name.clone());
-    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start) {
+    let local = |n: Node| {
+        facts.is_binding_name(n.start_byte())
+            || facts.resolve(src, fn_name, n.start_byte()).is_some()
+    };
+    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
         return;
     }
     let Some(idx) = facts.binding_named_at(src, &pattern.byte_range()) else {

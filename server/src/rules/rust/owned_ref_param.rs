@@ -184,7 +184,11 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
         return;
     };
     let fn_name = cx.slice(sig.name.clone());
-    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start) {
+    let local = |n: Node| {
+        facts.is_binding_name(n.start_byte())
+            || facts.resolve(src, fn_name, n.start_byte()).is_some()
+    };
+    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
         return;
     }
     let mut verdict = Verdict::Safe;
@@ -723,6 +727,9 @@ mod tests {
         assert!(ids.is_empty());
         let (ids, _, _) = one("fn f(s: &mut String) { s.push_str(\"x\"); }");
         assert!(ids.is_empty());
+        // A local that shares the fn's name is not the fn used as a value.
+        let (ids, _, _) = one("fn g(v: &mut Vec<u32>) -> u32 { fn current(c: &mut Vec<u32>) -> &mut u32 { c.last_mut().unwrap() } let current = *current(v); current }");
+        assert_eq!(ids, ["rust/owned-ref-param"]);
     }
 
     #[test]

@@ -389,12 +389,23 @@ fn block_diverges(block: Node, src: &str) -> bool {
 
 /// Whether a fn named `name` (declared at `decl_start`) is used other than by calling it: passed
 /// as a value (`map(f)`, `Self::f`), or named inside a macro. Changing its signature would then
-/// break that use.
-pub(crate) fn fn_used_as_value(root: Node, src: &str, name: &str, decl_start: usize) -> bool {
+/// break that use. Identifiers for which `is_local` holds (a local variable of the same name)
+/// are not the fn.
+pub(crate) fn fn_used_as_value(
+    root: Node,
+    src: &str,
+    name: &str,
+    decl_start: usize,
+    is_local: impl Fn(Node) -> bool,
+) -> bool {
     let mut stack = vec![root];
     let mut c = root.walk();
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" && n.start_byte() != decl_start && text(n, src) == name {
+        if n.kind() == "identifier"
+            && n.start_byte() != decl_start
+            && text(n, src) == name
+            && !is_local(n)
+        {
             let Some(p) = n.parent() else { continue };
             let called = match p.kind() {
                 "call_expression" => p.child_by_field_name("function") == Some(n),
