@@ -421,7 +421,7 @@ fn hoist_fix(
     if facts.resolve(src, name, lp.start_byte()).is_some() {
         return None;
     }
-    let (stmt, outer_block) = syntax::statement_in_block(lp)?;
+    let (stmt, _) = syntax::statement_in_block(lp)?;
     let mut after = stmt.next_named_sibling();
     while let Some(s) = after {
         if mentions_name(s, name, src) {
@@ -429,7 +429,6 @@ fn hoist_fix(
         }
         after = s.next_named_sibling();
     }
-    let _ = outer_block;
     let indent = syntax::line_indent(src, stmt.start_byte());
     let decl_text = text(decl, src);
     // A capacity that depends on the iteration becomes a `reserve` where the `let` was.

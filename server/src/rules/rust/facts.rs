@@ -191,6 +191,15 @@ impl Ty {
     }
 }
 
+/// A node met by [`Facts::compute`]'s walk, with what the walk knows about its surroundings.
+struct Visit<'t> {
+    node: Node<'t>,
+    parent: Option<Node<'t>>,
+    grandparent: Option<Node<'t>>,
+    /// The attributes (`#[..]`) right before the node, as a byte range (empty if none).
+    attrs: Range<usize>,
+}
+
 /// How deep type guesses may recurse (through bindings, initializers, aliases).
 const MAX_DEPTH: u8 = 16;
 
@@ -245,32 +254,51 @@ impl Facts {
             structs: Vec::new(),
             imports: Vec::new(),
         };
+        // Iterative pre-order walk that carries each node's parent, grandparent and the run of
+        // attributes right before it, so that no `Node::parent` (a search from the root) or
+        // `prev_sibling` (a scan from the first sibling) is needed.
         let mut cursor = root.walk();
-        let mut pending = vec![root];
-        // Iterative pre-order walk.
-        while let Some(node) = pending.pop() {
-            f.visit(node, src);
-            if node.child_count() > 0 {
-                cursor.reset(node);
-                if cursor.goto_first_child() {
-                    let start = pending.len();
-                    loop {
-                        let c = cursor.node();
-                        if c.is_named()
-                            && !matches!(
-                                c.kind(),
-                                "line_comment" | "block_comment" | "string_literal" | "token_tree"
-                            )
-                        {
-                            pending.push(c);
-                        }
-                        if !cursor.goto_next_sibling() {
-                            break;
-                        }
+        let mut pending = vec![Visit {
+            node: root,
+            parent: None,
+            grandparent: None,
+            attrs: 0..0,
+        }];
+        while let Some(v) = pending.pop() {
+            f.visit(&v, src);
+            let node = v.node;
+            if node.child_count() == 0 {
+                continue;
+            }
+            cursor.reset(node);
+            if !cursor.goto_first_child() {
+                continue;
+            }
+            let start = pending.len();
+            let mut attr_run: Option<usize> = None;
+            loop {
+                let c = cursor.node();
+                let kind = c.kind();
+                if kind == "attribute_item" {
+                    attr_run.get_or_insert(c.start_byte());
+                } else if c.is_named() && !matches!(kind, "line_comment" | "block_comment") {
+                    let attrs = attr_run
+                        .take()
+                        .map_or(c.start_byte()..c.start_byte(), |a| a..c.start_byte());
+                    if !matches!(kind, "string_literal" | "token_tree") {
+                        pending.push(Visit {
+                            node: c,
+                            parent: Some(node),
+                            grandparent: v.parent,
+                            attrs,
+                        });
                     }
-                    pending[start..].reverse();
+                }
+                if !cursor.goto_next_sibling() {
+                    break;
                 }
             }
+            pending[start..].reverse();
         }
         sort_by_text(&mut f.bindings, src, |b| &b.name);
         f.binding_starts = f.bindings.iter().map(|b| b.name.start).collect();
@@ -282,9 +310,10 @@ impl Facts {
         f
     }
 
-    fn visit(&mut self, node: Node, src: &str) {
+    fn visit(&mut self, v: &Visit, src: &str) {
+        let node = v.node;
         match node.kind() {
-            "function_item" => self.visit_fn(node, src),
+            "function_item" => self.visit_fn(v, src),
             "closure_expression" => {
                 let (Some(params), Some(body)) = (
                     node.child_by_field_name("parameters"),
@@ -322,8 +351,8 @@ impl Facts {
                 let Some(pat) = node.child_by_field_name("pattern") else {
                     return;
                 };
-                let end = node
-                    .parent()
+                let end = v
+                    .parent
                     .filter(|p| p.kind() == "block")
                     .map_or(node.end_byte(), |b| b.end_byte());
                 let ty = match (
@@ -354,13 +383,8 @@ impl Facts {
                 };
                 // The bindings are visible in the `if`'s consequence or the `while`'s body (and in
                 // later conditions of a chain, which the consequence range does not cover: rare).
-                let mut owner = node.parent();
-                while let Some(o) = owner {
-                    if matches!(o.kind(), "if_expression" | "while_expression") {
-                        break;
-                    }
-                    owner = o.parent();
-                }
+                let is_owner = |o: &Node| matches!(o.kind(), "if_expression" | "while_expression");
+                let owner = v.parent.filter(is_owner).or(v.grandparent.filter(is_owner));
                 let Some(owner) = owner else { return };
                 let field = if owner.kind() == "if_expression" {
                     "consequence"
@@ -462,7 +486,8 @@ impl Facts {
         }
     }
 
-    fn visit_fn(&mut self, node: Node, src: &str) {
+    fn visit_fn(&mut self, v: &Visit, src: &str) {
+        let node = v.node;
         let (Some(name), Some(params)) = (
             node.child_by_field_name("name"),
             node.child_by_field_name("parameters"),
@@ -470,13 +495,10 @@ impl Facts {
             return;
         };
         let body = node.child_by_field_name("body");
-        let container = node.parent().and_then(|p| {
-            if p.kind() == "declaration_list" {
-                p.parent()
-            } else {
-                None
-            }
-        });
+        let container = v
+            .parent
+            .filter(|p| p.kind() == "declaration_list")
+            .and(v.grandparent);
         let in_trait_impl = container
             .is_some_and(|c| c.kind() == "impl_item" && c.child_by_field_name("trait").is_some());
         let in_trait = container.is_some_and(|c| c.kind() == "trait_item");
@@ -492,15 +514,10 @@ impl Facts {
         }
         // `#[no_mangle]` / `#[export_name]` functions are ABI too.
         let mut macro_attr = false;
-        let mut prev = node.prev_named_sibling();
-        while let Some(p) = prev.filter(|p| p.kind() == "attribute_item" || syntax::is_comment(*p))
-        {
-            let t = text(p, src);
-            is_extern |= t.contains("no_mangle") || t.contains("export_name");
-            if p.kind() == "attribute_item" {
-                macro_attr |= !is_builtin_attribute(t);
-            }
-            prev = p.prev_named_sibling();
+        let attrs = src.get(v.attrs.clone()).unwrap_or("");
+        is_extern |= attrs.contains("no_mangle") || attrs.contains("export_name");
+        for attr in attrs.split("#[").skip(1) {
+            macro_attr |= !is_builtin_attribute(attr);
         }
         let first = self.params.len();
         let mut has_self = false;
@@ -567,14 +584,14 @@ impl Facts {
             }
             return;
         }
-        let mut stack = vec![pat];
-        while let Some(n) = stack.pop() {
+        let mut stack: Vec<(Node, Option<Node>)> = vec![(pat, None)];
+        while let Some((n, parent)) = stack.pop() {
             match n.kind() {
                 "identifier" => {
-                    let parent_kind = n.parent().map(|p| p.kind());
+                    let parent_kind = parent.map(|p| p.kind());
                     let is_path = matches!(parent_kind, Some("scoped_identifier"))
                         || (matches!(parent_kind, Some("tuple_struct_pattern" | "struct_pattern"))
-                            && n.parent().and_then(|p| p.child_by_field_name("type")) == Some(n));
+                            && parent.and_then(|p| p.child_by_field_name("type")) == Some(n));
                     if !is_path && !looks_like_constant(text(n, src)) {
                         self.bindings.push(Binding {
                             name: n.byte_range(),
@@ -591,7 +608,7 @@ impl Facts {
                 "scoped_identifier" | "string_literal" | "integer_literal" => {}
                 _ => {
                     let mut c = n.walk();
-                    stack.extend(n.named_children(&mut c));
+                    stack.extend(n.named_children(&mut c).map(|child| (child, Some(n))));
                 }
             }
         }
@@ -718,13 +735,16 @@ impl Facts {
         let tail = std_path.split_once("::").map_or(std_path, |(_, t)| t);
         self.imports.iter().any(|(full, name)| {
             name == leaf
-                && (full == std_path || full.ends_with(&format!("::{tail}")) || full == tail)
+                && (full == std_path
+                    || full == tail
+                    || full
+                        .strip_suffix(tail)
+                        .is_some_and(|head| head.ends_with("::")))
         })
     }
 
     /// How to spell `std_path` in this file: the short name if imported, else the full path.
-    pub fn spell<'p>(&self, src: &str, std_path: &'p str) -> &'p str {
-        let _ = src;
+    pub fn spell<'p>(&self, std_path: &'p str) -> &'p str {
         if self.imports(std_path) {
             last_segment(std_path)
         } else {

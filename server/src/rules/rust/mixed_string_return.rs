@@ -102,7 +102,7 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
     let fix = if unknown_shape || recursive || conditional {
         None
     } else {
-        let cow = facts.spell(src, "std::borrow::Cow");
+        let cow = facts.spell("std::borrow::Cow");
         let mut edits = vec![Edit::replace(
             ret.byte_range(),
             format!("{cow}<'static, str>"),

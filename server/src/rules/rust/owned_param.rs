@@ -101,13 +101,6 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
         return;
     };
     let fn_name = cx.slice(sig.name.clone());
-    let local = |n: Node| {
-        facts.is_binding_name(n.start_byte())
-            || facts.resolve(src, fn_name, n.start_byte()).is_some()
-    };
-    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
-        return;
-    }
     let Some(idx) = facts.binding_named_at(src, &pattern.byte_range()) else {
         return;
     };
@@ -118,6 +111,14 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
         reads_only
     });
     if !reads_only {
+        return;
+    }
+    // Last, as it reads the whole file: a fn passed as a value keeps its exact signature.
+    let local = |n: Node| {
+        facts.is_binding_name(n.start_byte())
+            || facts.resolve(src, fn_name, n.start_byte()).is_some()
+    };
+    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
         return;
     }
     let message = match kind {

@@ -84,11 +84,11 @@ pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Own
                 "String" => Some((Owned::String, Cow::Borrowed("str"))),
                 "PathBuf" => Some((
                     Owned::PathBuf,
-                    Cow::Borrowed(facts.spell(src, "std::path::Path")),
+                    Cow::Borrowed(facts.spell("std::path::Path")),
                 )),
                 "OsString" => Some((
                     Owned::OsString,
-                    Cow::Borrowed(facts.spell(src, "std::ffi::OsStr")),
+                    Cow::Borrowed(facts.spell("std::ffi::OsStr")),
                 )),
                 _ => None,
             }
@@ -184,13 +184,6 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
         return;
     };
     let fn_name = cx.slice(sig.name.clone());
-    let local = |n: Node| {
-        facts.is_binding_name(n.start_byte())
-            || facts.resolve(src, fn_name, n.start_byte()).is_some()
-    };
-    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
-        return;
-    }
     let mut verdict = Verdict::Safe;
     let mut edits = vec![Edit::replace(inner.byte_range(), borrowed.as_ref())];
     if pattern.kind() == "identifier" {
@@ -204,6 +197,14 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
         });
     }
     if verdict == Verdict::Skip {
+        return;
+    }
+    // Last, as it reads the whole file: a fn passed as a value keeps its exact signature.
+    let local = |n: Node| {
+        facts.is_binding_name(n.start_byte())
+            || facts.resolve(src, fn_name, n.start_byte()).is_some()
+    };
+    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
         return;
     }
     if sig.visible {

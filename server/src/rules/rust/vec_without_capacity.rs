@@ -114,9 +114,6 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
     }
     let name = cx.text(pattern);
     let facts = super::facts(cx);
-    let Some(idx) = facts.binding_named_at(src, &pattern.byte_range()) else {
-        return;
-    };
 
     // Statements after the let: straight-line fills, then perhaps a loop.
     let mut fills = 0usize;
@@ -164,7 +161,6 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
             if !count_valid_at(&count, node, lp, &between, &facts, cx) {
                 return;
             }
-            let _ = idx;
             // A small constant count fits in the first allocation: nothing to save.
             if let Ok(n) = count.parse::<usize>() {
                 let total = n + fills;
