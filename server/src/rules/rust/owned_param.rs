@@ -429,6 +429,24 @@ fn main() { let a = String::new(); let b = vec![1]; count(a.clone(), b); count("
     }
 
     #[test]
+    fn pub_items_only_when_configured() {
+        use crate::engine::{analyze_str, Settings};
+        use crate::language::Lang;
+        let src = "pub fn f(s: String) -> usize { s.len() }";
+        let id = |settings: &Settings| {
+            analyze_str(Lang::Rust, src, settings)
+                .unwrap()
+                .iter()
+                .filter(|f| f.rule_id() == "rust/owned-param")
+                .count()
+        };
+        let mut settings = Settings::default();
+        assert_eq!(id(&settings), 0);
+        settings.owned_param_public = true;
+        assert_eq!(id(&settings), 1);
+    }
+
+    #[test]
     fn quiet_on_moves_mutation_pub_and_trait_impls() {
         for src in [
             "fn f(s: String) -> String { s }",
