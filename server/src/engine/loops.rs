@@ -25,6 +25,9 @@ pub(crate) struct LoopKinds {
     arguments: Vec<u16>,
     call: Vec<u16>,
     family_callbacks: &'static [&'static str],
+    /// Callback names that other types share with iterators (`Option::map`): they count only
+    /// when the receiver chain starts from an iterator.
+    ambiguous_callbacks: &'static [&'static str],
 }
 
 const RUST_CALLBACKS: &[&str] = &[
@@ -59,6 +62,109 @@ const RUST_CALLBACKS: &[&str] = &[
     "for_each_with",
     "par_iter",
 ];
+/// `Option`/`Result` have these too: `opt.map(|x| ..)` runs once, not per item.
+const RUST_AMBIGUOUS: &[&str] = &["map", "filter", "inspect"];
+/// Methods that make or pass on an iterator.
+const RUST_ITERATORS: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "chars",
+    "char_indices",
+    "bytes",
+    "lines",
+    "split",
+    "rsplit",
+    "splitn",
+    "rsplitn",
+    "split_whitespace",
+    "split_terminator",
+    "keys",
+    "values",
+    "values_mut",
+    "into_keys",
+    "into_values",
+    "drain",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "chunks_mut",
+    "par_iter",
+    "par_iter_mut",
+    "into_par_iter",
+    "par_chunks",
+    "par_chunks_mut",
+    "par_bridge",
+    "enumerate",
+    "zip",
+    "rev",
+    "skip",
+    "take",
+    "step_by",
+    "chain",
+    "flat_map",
+    "filter_map",
+    "flatten",
+    "peekable",
+    "cloned",
+    "copied",
+    "skip_while",
+    "take_while",
+    "map_while",
+    "scan",
+    "cycle",
+    "matches",
+    "match_indices",
+    "encode_utf16",
+    "successors",
+    "repeat",
+    "once",
+    "from_fn",
+];
+
+/// Whether a method call's receiver chain (`a.iter().map(..)` → `a.iter()`) starts an
+/// iterator: a range, or a call to one of `RUST_ITERATORS` somewhere down the chain.
+fn receiver_iterates(mut node: Node, src: &[u8]) -> bool {
+    for _ in 0..32 {
+        match node.kind() {
+            "range_expression" => return true,
+            "parenthesized_expression" => match node.named_child(0) {
+                Some(n) => node = n,
+                None => return false,
+            },
+            "call_expression" => {
+                let Some(f) = node.child_by_field_name("function") else {
+                    return false;
+                };
+                let f = match f.kind() {
+                    "generic_function" => match f.child_by_field_name("function") {
+                        Some(g) => g,
+                        None => return false,
+                    },
+                    _ => f,
+                };
+                let name = match f.kind() {
+                    "field_expression" => f.child_by_field_name("field"),
+                    "scoped_identifier" => f.child_by_field_name("name"),
+                    _ => None,
+                };
+                if name
+                    .and_then(|n| n.utf8_text(src).ok())
+                    .is_some_and(|n| RUST_ITERATORS.contains(&n))
+                {
+                    return true;
+                }
+                match f.child_by_field_name("value") {
+                    Some(v) if f.kind() == "field_expression" => node = v,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
 const JS_CALLBACKS: &[&str] = &[
     "forEach",
     "map",
@@ -123,6 +229,7 @@ impl LoopKinds {
                 arguments: ids(g, &["arguments"]),
                 call: ids(g, &["call_expression"]),
                 family_callbacks: RUST_CALLBACKS,
+                ambiguous_callbacks: RUST_AMBIGUOUS,
             },
             Lang::JavaScript | Lang::TypeScript | Lang::Tsx => Self {
                 loops: lp("for_statement", &["body", "condition", "increment"])
@@ -156,6 +263,7 @@ impl LoopKinds {
                 arguments: ids(g, &["arguments"]),
                 call: ids(g, &["call_expression"]),
                 family_callbacks: JS_CALLBACKS,
+                ambiguous_callbacks: &[],
             },
             Lang::Python => Self {
                 loops: lp("for_statement", &["body"])
@@ -178,6 +286,7 @@ impl LoopKinds {
                 arguments: ids(g, &["argument_list"]),
                 call: ids(g, &["call"]),
                 family_callbacks: PY_CALLBACKS,
+                ambiguous_callbacks: &[],
             },
         }
     }
@@ -218,9 +327,18 @@ impl LoopKinds {
             "identifier" => Some(callee),
             _ => None,
         };
-        name_node
-            .and_then(|n| n.utf8_text(src).ok())
-            .is_some_and(|name| self.family_callbacks.contains(&name))
+        let Some(name) = name_node.and_then(|n| n.utf8_text(src).ok()) else {
+            return false;
+        };
+        if !self.family_callbacks.contains(&name) {
+            return false;
+        }
+        if self.ambiguous_callbacks.contains(&name) {
+            return callee
+                .child_by_field_name("value")
+                .is_some_and(|recv| receiver_iterates(recv, src));
+        }
+        true
     }
 
     /// The depth of a child, from its parent's depth and how it hangs off the parent.

@@ -1,6 +1,10 @@
 //! `rust/format-literal`: `format!` used to build a string that needs no formatting.
 
+use std::borrow::Cow;
+
 use tree_sitter::Node;
+
+use super::syntax::text;
 
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -20,8 +24,8 @@ pub static FORMAT_LITERAL: Rule = Rule {
 
 /// The parts of a format string that matter here.
 enum Template<'s> {
-    /// No placeholders: the literal's text with `{{`/`}}` unescaped.
-    Plain(String),
+    /// No placeholders: the literal's text, with `{{`/`}}` unescaped if it has any.
+    Plain(Cow<'s, str>),
     /// Exactly one placeholder and nothing else: `{}`, `{0}` or `{name}` (the name, if any).
     Single(Option<&'s str>),
     Other,
@@ -29,25 +33,25 @@ enum Template<'s> {
 
 fn parse_template(lit: &str) -> Template<'_> {
     // `lit` is the literal's source text, quotes included (`"…"` or `r#"…"#`).
-    let raw = lit.starts_with('r');
-    let body = lit.trim_start_matches('r').trim_matches('#');
+    let body = lit.strip_prefix('r').unwrap_or(lit).trim_matches('#');
     let Some(inner) = body.strip_prefix('"').and_then(|b| b.strip_suffix('"')) else {
         return Template::Other;
     };
-    let _ = raw;
     if !inner.contains(['{', '}']) {
-        return Template::Plain(lit.to_owned());
+        return Template::Plain(Cow::Borrowed(lit));
     }
     if let Some(spec) = inner.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
         if spec.is_empty() || spec == "0" {
             return Template::Single(None);
         }
-        if spec.chars().all(|c| c.is_alphanumeric() || c == '_')
+        let ident = spec.chars().all(|c| c.is_alphanumeric() || c == '_')
             && !spec.starts_with(|c: char| c.is_ascii_digit())
-        {
-            return Template::Single(Some(spec));
-        }
-        return Template::Other;
+            && spec != "self";
+        return if ident {
+            Template::Single(Some(spec))
+        } else {
+            Template::Other
+        };
     }
     // Only escaped braces may remain for a plain string.
     let mut chars = inner.chars().peekable();
@@ -60,36 +64,85 @@ fn parse_template(lit: &str) -> Template<'_> {
             }
         }
     }
-    Template::Plain(lit.replace("{{", "{").replace("}}", "}"))
+    Template::Plain(Cow::Owned(lit.replace("{{", "{").replace("}}", "}")))
 }
 
-/// Whether an argument's tokens can take `.to_string()` without parentheses.
-fn is_postfix_safe(tokens: &[Node], src: &str) -> bool {
-    tokens.iter().all(|t| {
-        matches!(
-            t.kind(),
-            "identifier"
-                | "field_identifier"
-                | "self"
-                | "token_tree"
-                | "."
-                | "::"
-                | "?"
-                | "crate"
-                | "super"
-        ) || t.kind().ends_with("literal")
-            || (t.kind() == "integer_literal" && !src[t.byte_range()].starts_with('-'))
-    })
+/// Whether a token can be part of an expression that takes `.to_string()` without parentheses.
+fn is_postfix_token(t: Node, src: &str) -> bool {
+    matches!(
+        t.kind(),
+        "identifier" | "self" | "token_tree" | "." | "::" | "?" | "crate" | "super"
+    ) || (t.kind().ends_with("literal") && !text(t, src).starts_with('-'))
+}
+
+/// The argument tokens of a `format!` call: `(lit, first argument's first and last tokens, and
+/// whether it needs parentheses)`. `None` when there is more than one argument, a named
+/// argument, a macro variable, or anything glued to the literal.
+struct Args<'t> {
+    lit: Node<'t>,
+    arg: Option<(Node<'t>, Node<'t>, bool)>,
+}
+
+fn split_args<'t>(tt: Node<'t>, src: &str) -> Option<Args<'t>> {
+    let mut c = tt.walk();
+    if !c.goto_first_child() {
+        return None;
+    }
+    // `c` is on the opening delimiter.
+    if !c.goto_next_sibling() {
+        return None;
+    }
+    let lit = c.node();
+    if !matches!(lit.kind(), "string_literal" | "raw_string_literal") || !c.goto_next_sibling() {
+        return None;
+    }
+    let close = tt.child(tt.child_count().checked_sub(1)?)?;
+    let mut arg: Option<(Node, Node, bool)> = None;
+    let mut after_comma = false;
+    loop {
+        let t = c.node();
+        if t.id() == close.id() {
+            break;
+        }
+        match t.kind() {
+            "," if arg.is_none() && !after_comma => after_comma = true,
+            "," => {
+                // A trailing comma after the single argument is fine; a second argument is not.
+                if !c.goto_next_sibling() || c.node().id() != close.id() {
+                    return None;
+                }
+                break;
+            }
+            "=" | "metavariable" => return None,
+            _ if !after_comma => return None,
+            _ => {
+                if text(t, src).starts_with('$') {
+                    return None;
+                }
+                let safe = is_postfix_token(t, src);
+                arg = Some(match arg {
+                    None => (t, t, !safe),
+                    Some((first, _, paren)) => (first, t, paren || !safe),
+                });
+            }
+        }
+        if !c.goto_next_sibling() {
+            break;
+        }
+    }
+    if after_comma && arg.is_none() {
+        return None;
+    }
+    Some(Args { lit, arg })
 }
 
 pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
     let Some(name) = node.child_by_field_name("macro") else {
         return;
     };
-    let name_text = cx.text(name);
     if !matches!(
-        name_text,
-        "format" | "std::format" | "alloc::format" | "::std::format"
+        cx.text(name),
+        "format" | "std::format" | "alloc::format" | "::std::format" | "::alloc::format"
     ) {
         return;
     }
@@ -100,58 +153,24 @@ pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
     else {
         return;
     };
-    let mut walker = tt.walk();
-    // Tokens between the delimiters.
-    let tokens: Vec<Node> = tt.children(&mut walker).collect();
-    if tokens.len() < 3 {
-        return;
-    }
-    let inner = &tokens[1..tokens.len() - 1];
-    let lit = inner[0];
-    if !matches!(lit.kind(), "string_literal" | "raw_string_literal") {
-        return;
-    }
-    let args = &inner[1..];
-    // Split the rest on top-level commas.
-    let mut groups: Vec<&[Node]> = Vec::new();
-    let mut start = None;
-    for (i, t) in args.iter().enumerate() {
-        if t.kind() == "," {
-            if let Some(s) = start.take() {
-                groups.push(&args[s..i]);
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(s) = start {
-        groups.push(&args[s..]);
-    }
-    if args.first().is_some_and(|t| t.kind() != ",") {
-        return; // something glued to the literal: not a plain format call
-    }
     let src = cx.src();
-    if args.iter().any(|t| cx.text(*t).starts_with('$')) {
-        return; // inside a macro_rules body
-    }
-    let (replacement, message) = match (parse_template(cx.text(lit)), groups.as_slice()) {
-        (Template::Plain(text), []) => (
+    let Some(Args { lit, arg }) = split_args(tt, src) else {
+        return;
+    };
+    let (replacement, message) = match (parse_template(cx.text(lit)), arg) {
+        (Template::Plain(text), None) => (
             format!("{text}.to_string()"),
             "`format!` with no placeholders runs the formatting machinery to copy a literal; `.to_string()` does the same directly",
         ),
-        (Template::Single(None), [arg]) => {
-            if arg.iter().any(|t| t.kind() == "=") {
-                return;
-            }
-            let range = arg[0].start_byte()..arg[arg.len() - 1].end_byte();
-            let text = &src[range];
-            let receiver = if is_postfix_safe(arg, src) { text.to_owned() } else { format!("({text})") };
+        (Template::Single(None), Some((first, last, paren))) => {
+            let text = &src[first.start_byte()..last.end_byte()];
+            let receiver = if paren { format!("({text})") } else { text.to_owned() };
             (
                 format!("{receiver}.to_string()"),
                 "`format!(\"{}\", x)` only converts one value; `x.to_string()` says so and skips the format parsing",
             )
         }
-        (Template::Single(Some(ident)), []) => (
+        (Template::Single(Some(ident)), None) => (
             format!("{ident}.to_string()"),
             "`format!(\"{x}\")` only converts one value; `x.to_string()` says so and skips the format parsing",
         ),
@@ -167,17 +186,19 @@ pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::check;
+    fn check(_: &str, src: &str) -> crate::rules::test_support::Outcome {
+        crate::rules::rust::check_only("rust/format-literal", src)
+    }
 
     #[test]
     fn fires_and_fixes() {
         let out = check(
             "x.rs",
-            r#"fn f(x: u32, name: &str) -> [String; 5] {
-    [format!("text"), format!("{}", x), format!("{name}"), format!("a{{b}}"), format!("{}", x + 1)]
+            r#"fn f(x: u32, name: &str) -> [String; 6] {
+    [format!("text"), format!("{}", x), format!("{name}"), format!("a{{b}}"), format!("{}", x + 1), format!("{}", x,)]
 }"#,
         );
-        assert_eq!(out.ids(), ["rust/format-literal"; 5]);
+        assert_eq!(out.ids(), ["rust/format-literal"; 6]);
         assert!(out.fixed.contains(r#""text".to_string()"#), "{}", out.fixed);
         assert!(out.fixed.contains("x.to_string()"));
         assert!(out.fixed.contains("name.to_string()"));
@@ -189,8 +210,9 @@ mod tests {
     fn leaves_real_formatting_alone() {
         let out = check(
             "x.rs",
-            r#"fn f(x: u32, y: u32) -> [String; 5] {
-    [format!("{x:>8}"), format!("{:?}", x), format!("{} {}", x, y), format!("a{}", x), format!("{:.2}", 1.0)]
+            r#"fn f(x: u32, y: u32) -> [String; 8] {
+    [format!("{x:>8}"), format!("{:?}", x), format!("{} {}", x, y), format!("a{}", x), format!("{:.2}", 1.0),
+     format!("{}", x, y), format!("{x}", x = y), format!("\u{41}")]
 }"#,
         );
         assert!(out.ids().is_empty(), "{:?}", out.ids());

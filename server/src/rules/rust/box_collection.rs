@@ -1,0 +1,376 @@
+//! `rust/box-collection`: `Box<Vec<T>>`, `Box<String>`, `Box<HashMap<..>>` and friends: a heap
+//! allocation that only holds a collection's header.
+
+use tree_sitter::Node;
+
+use super::facts::{Facts, Use};
+use super::syntax::{self, last_segment, path_call, single_arg, text, unparen};
+use crate::engine::{Ctx, Edit, Fix};
+use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
+
+pub static BOX_COLLECTION: Rule = Rule {
+    meta: RuleMeta {
+        id: "rust/box-collection",
+        family: Some(crate::language::Family::Rust),
+        summary: "`Box<Vec<T>>`, `Box<String>`, `Box<HashMap<..>>`…: the collection is already on the heap",
+        default: DefaultSeverity::ByLoopDepth,
+        hot_only: false,
+        fix: FixAvailability::Unsafe,
+    },
+    kinds: &["generic_type"],
+    check: box_collection,
+};
+
+/// The collections whose contents already live on the heap.
+fn is_collection(name: &str) -> bool {
+    matches!(
+        name,
+        "Vec"
+            | "String"
+            | "HashMap"
+            | "HashSet"
+            | "BTreeMap"
+            | "BTreeSet"
+            | "VecDeque"
+            | "LinkedList"
+            | "BinaryHeap"
+    )
+}
+
+pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
+    let Some(head) = node.child_by_field_name("type") else {
+        return;
+    };
+    let head_text = cx.text(head);
+    if head_text != "Box" && !head_text.ends_with("::Box") {
+        return;
+    }
+    let Some(args) = node.child_by_field_name("type_arguments") else {
+        return;
+    };
+    let Some(inner) = single_arg(args) else {
+        return;
+    };
+    let inner_name = match inner.kind() {
+        "generic_type" => inner
+            .child_by_field_name("type")
+            .map_or("", |h| last_segment(cx.text(h))),
+        "type_identifier" | "scoped_type_identifier" => last_segment(cx.text(inner)),
+        _ => return,
+    };
+    if !is_collection(inner_name) || (inner_name == "String") != (inner.kind() != "generic_type") {
+        return;
+    }
+    // A trait impl's method signature is the trait's: it cannot change here.
+    let in_signature_of = cx
+        .ancestors()
+        .map(|f| f.node)
+        .take_while(|n| n.kind() != "block")
+        .find(|n| n.kind() == "function_item");
+    let facts = super::facts(cx);
+    if let Some(func) = in_signature_of {
+        if facts
+            .fn_at(&func.byte_range())
+            .is_some_and(|s| s.in_trait_impl || s.in_trait)
+        {
+            return;
+        }
+    }
+    let message = match inner_name {
+        "String" => "`Box<String>` allocates a box that holds only the string's pointer, length and capacity; the text is already on the heap. Use `String` (or `Box<str>` for a fixed string)",
+        "Vec" => "`Box<Vec<T>>` allocates a box that holds only the vector's pointer, length and capacity; the elements are already on the heap. Use `Vec<T>` (or `Box<[T]>` for a fixed list)",
+        _ => "Boxing a collection allocates a box that holds only the collection's header; its contents are already on the heap. Use the collection directly",
+    };
+    let fix = unbox_fix(node, inner, cx, &facts);
+    let finding = cx.report(node.byte_range(), message);
+    finding.fix = fix;
+}
+
+/// The edits that unbox the type and the `Box::new(..)` that build it, when every place that
+/// builds a value of this type can be found in this file; `None` otherwise.
+fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
+    let src = cx.src();
+    let root = cx.root();
+    let mut edits = vec![Edit::replace(ty.byte_range(), cx.text(inner))];
+    let parent = ty.parent()?;
+    match parent.kind() {
+        // `let x: Box<Vec<T>> = Box::new(e);`
+        "let_declaration" if parent.child_by_field_name("type") == Some(ty) => {
+            let value = parent.child_by_field_name("value")?;
+            if parent.child_by_field_name("alternative").is_some() {
+                return None;
+            }
+            edits.push(unwrap_box_new(value, src)?);
+            let pat = parent.child_by_field_name("pattern")?;
+            let name = if pat.kind() == "mut_pattern" {
+                pat.named_child(pat.named_child_count().saturating_sub(1) as u32)?
+            } else {
+                pat
+            };
+            let idx = facts.binding_named_at(src, &name.byte_range())?;
+            let block = parent.parent()?;
+            deref_edits(facts, src, block, idx, &mut edits)?;
+        }
+        // A private field of a named struct: every `S { field: Box::new(e) }` and
+        // `x.field = Box::new(e)` in this file is rewritten; `*x.field` loses its `*`.
+        "field_declaration" => {
+            let mut c = parent.walk();
+            if parent
+                .children(&mut c)
+                .any(|n| n.kind() == "visibility_modifier")
+            {
+                return None;
+            }
+            let field = cx.text(parent.child_by_field_name("name")?);
+            let strukt = parent
+                .parent()?
+                .parent()
+                .filter(|s| s.kind() == "struct_item")?;
+            let struct_name = cx.text(strukt.child_by_field_name("name")?);
+            if !facts.field_unique(src, field) {
+                return None;
+            }
+            field_site_edits(root, src, struct_name, field, &mut edits)?;
+        }
+        // The return type of a private fn whose every return builds the box.
+        _ if parent.kind() == "function_item"
+            && parent.child_by_field_name("return_type") == Some(ty) =>
+        {
+            let sig = facts.fn_at(&parent.byte_range())?;
+            if sig.visible || sig.in_trait || sig.in_trait_impl || sig.has_self {
+                return None;
+            }
+            let body = parent.child_by_field_name("body")?;
+            let mut ok = true;
+            syntax::for_each_return(body, src, &mut |value| match unwrap_box_new(value, src) {
+                Some(e) => edits.push(e),
+                None => ok = false,
+            });
+            if !ok || !callers_do_not_deref(root, src, cx.text(parent.child_by_field_name("name")?))
+            {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    Some(Fix::unsafe_("Unbox the collection", edits))
+}
+
+/// `Box::new(e)` → an edit replacing it with `e`.
+fn unwrap_box_new(value: Node, src: &str) -> Option<Edit> {
+    let value = unparen(value);
+    let (path, name) = path_call(value, src)?;
+    if path != "Box" || name != "new" {
+        return None;
+    }
+    let arg = single_arg(value.child_by_field_name("arguments")?)?;
+    Some(Edit::replace(value.byte_range(), text(arg, src)))
+}
+
+/// For every use of binding `idx` in `scope`: `*x` becomes `x`. Uses inside macros give up.
+fn deref_edits(
+    facts: &Facts,
+    src: &str,
+    scope: Node,
+    idx: usize,
+    edits: &mut Vec<Edit>,
+) -> Option<()> {
+    let mut ok = true;
+    facts.for_each_use(src, scope, idx, |u| {
+        let Use::Expr(n) = u else {
+            ok = false;
+            return false;
+        };
+        if let Some(p) = n.parent().filter(|p| is_deref(*p)) {
+            edits.push(Edit::delete(p.start_byte()..n.start_byte()));
+        }
+        true
+    });
+    ok.then_some(())
+}
+
+fn is_deref(n: Node) -> bool {
+    n.kind() == "unary_expression" && n.child(0).is_some_and(|op| op.kind() == "*")
+}
+
+/// Rewrites `S { field: Box::new(e) }`, `x.field = Box::new(e)` and `*x.field` in the file.
+/// Gives up (None) on any other way to give the field a value.
+fn field_site_edits(
+    root: Node,
+    src: &str,
+    struct_name: &str,
+    field: &str,
+    edits: &mut Vec<Edit>,
+) -> Option<()> {
+    let mut stack = vec![root];
+    let mut c = root.walk();
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "struct_expression" => {
+                let name = n
+                    .child_by_field_name("name")
+                    .map_or("", |t| last_segment(text(t, src)));
+                if name == struct_name || name == "Self" {
+                    if let Some(body) = n.child_by_field_name("body") {
+                        let mut bc = body.walk();
+                        for init in body.named_children(&mut bc) {
+                            match init.kind() {
+                                "field_initializer"
+                                    if init
+                                        .child_by_field_name("field")
+                                        .is_some_and(|f| text(f, src) == field) =>
+                                {
+                                    edits.push(unwrap_box_new(
+                                        init.child_by_field_name("value")?,
+                                        src,
+                                    )?);
+                                }
+                                "shorthand_field_initializer" if text(init, src) == field => {
+                                    return None
+                                }
+                                "base_field_initializer" => return None,
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            "field_expression"
+                if n.child_by_field_name("field")
+                    .is_some_and(|f| text(f, src) == field) =>
+            {
+                let p = n.parent();
+                if let Some(p) = p.filter(|p| is_deref(*p)) {
+                    edits.push(Edit::delete(p.start_byte()..n.start_byte()));
+                } else if let Some(a) = p.filter(|p| {
+                    p.kind() == "assignment_expression" && p.child_by_field_name("left") == Some(n)
+                }) {
+                    edits.push(unwrap_box_new(a.child_by_field_name("right")?, src)?);
+                }
+            }
+            "token_tree" => {
+                // A macro that names the field: we cannot see what it does with it.
+                let mut tc = n.walk();
+                if n.children(&mut tc)
+                    .any(|t| t.kind() == "identifier" && text(t, src) == field)
+                {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        if n.child_count() > 0 {
+            c.reset(n);
+            if c.goto_first_child() {
+                loop {
+                    if c.node().is_named() {
+                        stack.push(c.node());
+                    }
+                    if !c.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// Whether no call of `name` in the file is dereferenced (`*f()`), which would change meaning.
+fn callers_do_not_deref(root: Node, src: &str, name: &str) -> bool {
+    let mut stack = vec![root];
+    let mut c = root.walk();
+    while let Some(n) = stack.pop() {
+        if n.kind() == "call_expression" {
+            let f = n.child_by_field_name("function");
+            if f.is_some_and(|f| last_segment(text(f, src)) == name)
+                && n.parent().is_some_and(is_deref)
+            {
+                return false;
+            }
+        }
+        if n.kind() == "identifier" && text(n, src) == name {
+            // Used as a value (`map(f)`) or inside a macro: the caller's type is unknown.
+            let p = n.parent().map(|p| p.kind());
+            if !matches!(
+                p,
+                Some("call_expression" | "function_item" | "scoped_identifier")
+            ) {
+                return false;
+            }
+        }
+        if n.child_count() > 0 {
+            c.reset(n);
+            if c.goto_first_child() {
+                loop {
+                    if c.node().is_named() {
+                        stack.push(c.node());
+                    }
+                    if !c.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+
+    fn check(_: &str, src: &str) -> crate::rules::test_support::Outcome {
+        crate::rules::rust::check_only("rust/box-collection", src)
+    }
+
+    #[test]
+    fn fires_on_boxed_collections_only() {
+        let out = check(
+            "x.rs",
+            "struct S { a: Box<Vec<u8>>, b: Box<String>, c: Box<std::collections::HashMap<u8, u8>>, d: Box<[u8]>, e: Box<str>, f: Box<dyn Fn()> }",
+        );
+        assert_eq!(out.ids(), ["rust/box-collection"; 3]);
+    }
+
+    #[test]
+    fn unboxes_a_local_and_its_derefs() {
+        let out = check("x.rs", "fn f() -> usize { let b: Box<Vec<u8>> = Box::new(vec![1]); let v = &*b; v.len() + (*b).len() }");
+        assert!(
+            out.fixed
+                .contains("let b: Vec<u8> = vec![1]; let v = &b; v.len() + (b).len()"),
+            "{}",
+            out.fixed
+        );
+    }
+
+    #[test]
+    fn unboxes_a_private_field_built_in_the_file() {
+        let out = check(
+            "x.rs",
+            "struct S { items: Box<Vec<u8>> }\nfn f() -> S { let mut s = S { items: Box::new(Vec::new()) }; s.items = Box::new(vec![2]); s }",
+        );
+        assert!(
+            out.fixed.contains("struct S { items: Vec<u8> }"),
+            "{}",
+            out.fixed
+        );
+        assert!(
+            out.fixed
+                .contains("S { items: Vec::new() }; s.items = vec![2];"),
+            "{}",
+            out.fixed
+        );
+    }
+
+    #[test]
+    fn leaves_trait_impl_signatures_and_unknown_builders() {
+        let out = check(
+            "x.rs",
+            "impl T for X { fn f(&self) -> Box<Vec<u8>> { Box::new(vec![]) } }",
+        );
+        assert!(out.ids().is_empty());
+        let out = check("x.rs", "fn g() { let b: Box<Vec<u8>> = make(); }");
+        assert_eq!(out.ids(), ["rust/box-collection"]);
+        assert!(out.findings[0].fix.is_none());
+    }
+}
