@@ -19,6 +19,7 @@ use crate::rules::{registry, DefaultSeverity, Rule};
 
 pub mod fix;
 pub(crate) mod loops;
+pub mod query;
 mod settings;
 pub mod suppress;
 mod types;
@@ -133,6 +134,12 @@ impl<'a, 't> Ctx<'a, 't> {
         self.ancestors()
             .map(|f| f.node)
             .find(|n| kinds.is_function(n.kind_id()))
+    }
+
+    /// Runs the query `queries/<family>/<name>.scm` on `node`, calling `f` with the captures of
+    /// each match that starts at `node` itself.
+    pub fn query_at(&self, name: &str, node: Node<'t>, f: impl FnMut(&query::Captures<'_, 't>)) {
+        query::matches_at(query::get(self.lang, name), node, self.src.as_bytes(), f)
     }
 
     /// Reports a finding for the running rule at the current node's loop depth. The returned
