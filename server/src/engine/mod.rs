@@ -40,6 +40,14 @@ pub struct Frame<'t> {
     is_callback: bool,
 }
 
+impl Frame<'_> {
+    /// Whether this node is a closure passed to an iteration method (`forEach`, `map`, …), so
+    /// its body runs once per element.
+    pub fn is_callback(&self) -> bool {
+        self.is_callback
+    }
+}
+
 /// What a rule's check sees: the source, where the node sits, and a place to report.
 pub struct Ctx<'a, 't> {
     src: &'a str,
@@ -87,6 +95,11 @@ impl<'a, 't> Ctx<'a, 't> {
     /// Loop depth of the current node.
     pub fn loop_depth(&self) -> u32 {
         self.stack.last().map_or(0, |f| f.loop_depth)
+    }
+
+    /// The current node's frame (its node, loop depth and whether it is an iteration callback).
+    pub fn frame(&self) -> Option<&Frame<'t>> {
+        self.stack.last()
     }
 
     pub fn parent(&self) -> Option<Node<'t>> {

@@ -1,0 +1,310 @@
+//! `js/closure-in-loop` (hot): a function or arrow expression evaluated in a loop body
+//! allocates a new closure every iteration.
+
+use std::collections::HashSet;
+
+use tree_sitter::Node;
+
+use crate::engine::{Ctx, Severity};
+use crate::rules::js::syntax::{
+    elements, is_closure, is_function_like, parent_skipping_wrappers, unwrap_expr,
+};
+use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
+
+pub static CLOSURE_IN_LOOP: Rule = Rule {
+    meta: RuleMeta {
+        id: "js/closure-in-loop",
+        family: Some(crate::language::Family::Js),
+        summary: "A function created inside a loop is allocated every iteration: hoist it",
+        default: DefaultSeverity::ByLoopDepth,
+        hot_only: true,
+        fix: FixAvailability::None,
+    },
+    kinds: &[
+        "arrow_function",
+        "function_expression",
+        "function",
+        "generator_function",
+    ],
+    check: closure_in_loop,
+};
+
+/// Calls that keep the function they are given beyond the call.
+const STORING_CALLS: &[&str] = &[
+    "push",
+    "unshift",
+    "set",
+    "add",
+    "addEventListener",
+    "addListener",
+    "on",
+    "once",
+    "prependListener",
+    "subscribe",
+    "then",
+    "catch",
+    "finally",
+    "setTimeout",
+    "setInterval",
+    "setImmediate",
+    "queueMicrotask",
+    "requestAnimationFrame",
+    "requestIdleCallback",
+    "nextTick",
+    "bind",
+    "defineProperty",
+    "register",
+    "listen",
+];
+
+/// Whether the closure is called on the spot: `(() => …)()`, `(function () {}).call(this)`.
+fn immediately_invoked(closure: Node, src: &str) -> bool {
+    let Some(p) = parent_skipping_wrappers(closure) else {
+        return false;
+    };
+    match p.kind() {
+        "call_expression" => p
+            .child_by_field_name("function")
+            .is_some_and(|f| unwrap_expr(f) == closure),
+        "member_expression" => {
+            p.child_by_field_name("object")
+                .is_some_and(|o| unwrap_expr(o) == closure)
+                && p.child_by_field_name("property")
+                    .is_some_and(|m| matches!(&src[m.byte_range()], "call" | "apply"))
+                && p.parent().is_some_and(|c| {
+                    c.kind() == "call_expression" && c.child_by_field_name("function") == Some(p)
+                })
+        }
+        _ => false,
+    }
+}
+
+/// How the closure is used: passed to a call that only runs it (`false`), or kept somewhere
+/// that outlives the iteration (`true`).
+fn is_stored(closure: Node, src: &str) -> bool {
+    let Some(p) = parent_skipping_wrappers(closure) else {
+        return true;
+    };
+    match p.kind() {
+        "arguments" => {
+            let Some(call) = p.parent() else { return true };
+            match call.kind() {
+                "new_expression" => false, // `new Promise(executor)` runs it at once
+                "call_expression" => {
+                    let callee = call.child_by_field_name("function");
+                    let name = callee.and_then(|f| match f.kind() {
+                        "member_expression" => f.child_by_field_name("property"),
+                        "identifier" => Some(f),
+                        _ => None,
+                    });
+                    name.and_then(|n| src.get(n.byte_range()))
+                        .is_some_and(|n| STORING_CALLS.contains(&n))
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}
+
+/// Names bound by a pattern (identifiers in destructuring, rest, defaults' left sides).
+fn pattern_names<'s>(pattern: Node, src: &'s str, out: &mut HashSet<&'s str>) {
+    match pattern.kind() {
+        "identifier" | "shorthand_property_identifier_pattern" => {
+            out.insert(&src[pattern.byte_range()]);
+        }
+        "pair_pattern" => {
+            if let Some(v) = pattern.child_by_field_name("value") {
+                pattern_names(v, src, out);
+            }
+        }
+        "assignment_pattern" | "object_assignment_pattern" => {
+            if let Some(l) = pattern.child_by_field_name("left") {
+                pattern_names(l, src, out);
+            }
+        }
+        "required_parameter" | "optional_parameter" => {
+            if let Some(l) = pattern.child_by_field_name("pattern") {
+                pattern_names(l, src, out);
+            }
+        }
+        _ => {
+            for c in elements(pattern) {
+                if !matches!(c.kind(), "type_annotation" | "accessibility_modifier") {
+                    pattern_names(c, src, out);
+                }
+            }
+        }
+    }
+}
+
+/// Names declared inside `scope` but outside `except`, that get a fresh binding per iteration:
+/// `let`/`const`, functions, classes, parameters of functions in between, catch parameters.
+fn iteration_names<'s>(scope: Node, except: Node, src: &'s str) -> HashSet<&'s str> {
+    let mut out = HashSet::new();
+    let mut stack = vec![scope];
+    while let Some(n) = stack.pop() {
+        if n == except {
+            continue;
+        }
+        match n.kind() {
+            "lexical_declaration" => {
+                for d in elements(n) {
+                    if let Some(name) = d.child_by_field_name("name") {
+                        pattern_names(name, src, &mut out);
+                    }
+                }
+            }
+            "function_declaration" | "generator_function_declaration" | "class_declaration" => {
+                if let Some(name) = n.child_by_field_name("name") {
+                    out.insert(&src[name.byte_range()]);
+                }
+            }
+            "catch_clause" => {
+                if let Some(p) = n.child_by_field_name("parameter") {
+                    pattern_names(p, src, &mut out);
+                }
+            }
+            "for_in_statement" => {
+                let declared = {
+                    let mut c = n.walk();
+                    let any = n
+                        .children(&mut c)
+                        .any(|t| matches!(t.kind(), "let" | "const"));
+                    any
+                };
+                if declared {
+                    if let Some(left) = n.child_by_field_name("left") {
+                        pattern_names(left, src, &mut out);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if is_function_like(n.kind()) {
+            if let Some(params) = n.child_by_field_name("parameters") {
+                pattern_names(params, src, &mut out);
+            }
+            if let Some(p) = n.child_by_field_name("parameter") {
+                pattern_names(p, src, &mut out); // `x => …`
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    out
+}
+
+/// The first name the closure reads that `names` holds and the closure does not declare itself.
+fn captured<'s>(closure: Node, names: &HashSet<&'s str>, src: &'s str) -> Option<&'s str> {
+    if names.is_empty() {
+        return None;
+    }
+    let own = iteration_names(closure, closure, src);
+    let mut own_all = own;
+    if let Some(params) = closure.child_by_field_name("parameters") {
+        pattern_names(params, src, &mut own_all);
+    }
+    if let Some(p) = closure.child_by_field_name("parameter") {
+        pattern_names(p, src, &mut own_all);
+    }
+    // Also `var`s declared in the closure.
+    let mut stack = vec![closure];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "variable_declaration" {
+            for d in elements(n) {
+                if let Some(name) = d.child_by_field_name("name") {
+                    pattern_names(name, src, &mut own_all);
+                }
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    let mut stack = vec![closure];
+    let mut first: Option<(usize, &str)> = None;
+    while let Some(n) = stack.pop() {
+        if matches!(n.kind(), "identifier" | "shorthand_property_identifier") {
+            let t = &src[n.byte_range()];
+            if names.contains(t)
+                && !own_all.contains(t)
+                && first.is_none_or(|(at, _)| n.start_byte() < at)
+            {
+                first = Some((n.start_byte(), t));
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    first.map(|(_, t)| t)
+}
+
+pub(crate) fn closure_in_loop(node: Node, cx: &mut Ctx) {
+    if !is_closure(node.kind()) || immediately_invoked(node, cx.src()) {
+        return;
+    }
+    // Created per iteration of this loop (or iteration callback). Inside a closure that is not
+    // an iteration callback, creation follows that closure's calls instead: not reported.
+    let Some(lp) = cx.enclosing_loop() else {
+        return;
+    };
+    let src = cx.src();
+    let names = iteration_names(lp, node, src);
+    let capture = captured(node, &names, src);
+    match capture {
+        Some(_) if is_stored(node, src) => {} // a per-iteration closure kept on purpose
+        Some(name) => {
+            let message = format!(
+                "a new closure is allocated on every iteration; it reads `{name}` from the iteration, so it cannot simply be hoisted (pass `{name}` as an argument to a function made once, or use a plain loop)"
+            );
+            cx.report(node.byte_range(), message).severity = Severity::Info;
+        }
+        None => {
+            cx.report(
+                node.byte_range(),
+                "a new closure is allocated on every iteration, and it uses nothing from the iteration: create it once before the loop",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Severity;
+    use crate::rules::test_support::check;
+
+    #[test]
+    fn hoistable_closures_are_warnings() {
+        let out = check("x.js", "for (const x of xs) {\n  ys.sort((a, b) => a - b);\n  ys.forEach(function (y) { log(y); });\n}\n");
+        assert_eq!(out.ids(), ["js/closure-in-loop"; 2]);
+        assert!(out.findings.iter().all(|f| f.severity == Severity::Warning));
+    }
+
+    #[test]
+    fn capturing_callbacks_are_information_and_stored_ones_are_quiet() {
+        let out = check("x.js", "for (const x of xs) {\n  ys.filter((y) => y === x);\n  handlers.push(() => x);\n  const f = () => x;\n}\n");
+        assert_eq!(out.ids(), ["js/closure-in-loop"]);
+        assert_eq!(out.findings[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn not_per_iteration() {
+        for src in [
+            "xs.forEach((x) => log(x));",
+            "for (const x of xs) { (() => x)(); }",
+            "for (const x of xs) { (function () { return 1; }).call(this); }",
+            "const f = () => () => 1;",
+            "for (;;) { function g() { return () => 1; } }",
+        ] {
+            assert!(check("x.js", src).ids().is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn nested_callbacks_are_per_iteration() {
+        let out = check("x.js", "rows.forEach((row) => { cells.map((c) => c * 2); row.items.map((i) => i + row.k); });\n");
+        assert_eq!(out.ids(), ["js/closure-in-loop"; 2]);
+        assert_eq!(out.findings[0].severity, Severity::Warning);
+        assert_eq!(out.findings[1].severity, Severity::Info);
+    }
+}
