@@ -267,8 +267,17 @@ fn holes(call: Node, length: Node, cx: &mut Ctx) {
             )
         })
     };
+    // `new Array(n + 1).join(s)`: the old idiom for repeating a string.
+    let join = call.parent().is_some_and(|m| {
+        m.kind() == "member_expression"
+            && m.child_by_field_name("object") == Some(call)
+            && m.child_by_field_name("property")
+                .is_some_and(|p| cx.text(p) == "join")
+    });
     let msg = if fill.is_some() {
         "`new Array(n).fill(v)` is still HOLEY after the fill (an elements kind never goes back to PACKED); `Array.from({ length: n }, () => v)` builds a PACKED array"
+    } else if join {
+        "`Array(n).join(s)` allocates an array of `n` holes only to repeat a string; `s.repeat(n - 1)` allocates just the result"
     } else {
         HOLES_MESSAGE
     };
@@ -333,7 +342,8 @@ mod tests {
 
     #[test]
     fn holes_and_not_holes() {
-        let out = check("x.js", "a = [1, , 3];\nb = [,];\nc = [1, 2,];\nd = new Float64Array(4);\n[x, , y] = z;\ne = new Array(...xs);\n");
-        assert_eq!(out.ids(), ["js/array-holes"; 2]);
+        let out = check("x.js", "a = [1, , 3];\nb = [,];\nc = [1, 2,];\nd = new Float64Array(4);\n[x, , y] = z;\ne = new Array(...xs);\npad = new Array(n + 1).join(' ');\n");
+        assert_eq!(out.ids(), ["js/array-holes"; 3]);
+        assert!(out.findings[2].message.contains("repeat"));
     }
 }

@@ -29,32 +29,27 @@ pub static CLOSURE_IN_LOOP: Rule = Rule {
     check: closure_in_loop,
 };
 
-/// Calls that keep the function they are given beyond the call.
-const STORING_CALLS: &[&str] = &[
-    "push",
-    "unshift",
-    "set",
-    "add",
-    "addEventListener",
-    "addListener",
-    "on",
-    "once",
-    "prependListener",
-    "subscribe",
-    "then",
-    "catch",
-    "finally",
-    "setTimeout",
-    "setInterval",
-    "setImmediate",
-    "queueMicrotask",
-    "requestAnimationFrame",
-    "requestIdleCallback",
-    "nextTick",
-    "bind",
-    "defineProperty",
-    "register",
-    "listen",
+/// Calls known to run the callback they are given during the call and drop it afterwards
+/// (array iteration methods, `String.prototype.replace`, `Array.from`). A closure passed to
+/// anything else may be kept (a listener, a subscription, an async callback).
+const SYNC_CALLEES: &[&str] = &[
+    "forEach",
+    "map",
+    "filter",
+    "reduce",
+    "reduceRight",
+    "some",
+    "every",
+    "find",
+    "findIndex",
+    "findLast",
+    "findLastIndex",
+    "flatMap",
+    "sort",
+    "toSorted",
+    "replace",
+    "replaceAll",
+    "from",
 ];
 
 /// Whether the closure is called on the spot: `(() => …)()`, `(function () {}).call(this)`.
@@ -79,31 +74,31 @@ fn immediately_invoked(closure: Node, src: &str) -> bool {
     }
 }
 
-/// How the closure is used: passed to a call that only runs it (`false`), or kept somewhere
-/// that outlives the iteration (`true`).
-fn is_stored(closure: Node, src: &str) -> bool {
+/// Whether the closure is only run during the call it is passed to (an iteration method, or
+/// `new Promise(executor)`), so it does not outlive the iteration. Anything else (stored in a
+/// variable or property, returned, registered, handed to an unknown function) may be kept.
+fn used_on_the_spot(closure: Node, src: &str) -> bool {
     let Some(p) = parent_skipping_wrappers(closure) else {
-        return true;
+        return false;
     };
-    match p.kind() {
-        "arguments" => {
-            let Some(call) = p.parent() else { return true };
-            match call.kind() {
-                "new_expression" => false, // `new Promise(executor)` runs it at once
-                "call_expression" => {
-                    let callee = call.child_by_field_name("function");
-                    let name = callee.and_then(|f| match f.kind() {
-                        "member_expression" => f.child_by_field_name("property"),
-                        "identifier" => Some(f),
-                        _ => None,
-                    });
-                    name.and_then(|n| src.get(n.byte_range()))
-                        .is_some_and(|n| STORING_CALLS.contains(&n))
-                }
-                _ => true,
-            }
+    if p.kind() != "arguments" {
+        return false;
+    }
+    let Some(call) = p.parent() else { return false };
+    match call.kind() {
+        "new_expression" => call
+            .child_by_field_name("constructor")
+            .is_some_and(|c| &src[c.byte_range()] == "Promise"),
+        "call_expression" => {
+            let name = call
+                .child_by_field_name("function")
+                .and_then(|f| match f.kind() {
+                    "member_expression" => f.child_by_field_name("property"),
+                    _ => None,
+                });
+            name.is_some_and(|n| SYNC_CALLEES.contains(&&src[n.byte_range()]))
         }
-        _ => true,
+        _ => false,
     }
 }
 
@@ -248,11 +243,25 @@ pub(crate) fn closure_in_loop(node: Node, cx: &mut Ctx) {
     let Some(lp) = cx.enclosing_loop() else {
         return;
     };
+    // A closure in a `return`/`throw` leaves the loop (or is the callback's result, one per
+    // element by design), so it is not created again and again for nothing.
+    let leaves = cx
+        .ancestors()
+        .take_while(|f| f.node != lp)
+        .any(|f| matches!(f.node.kind(), "return_statement" | "throw_statement"));
+    let callback_result = parent_skipping_wrappers(node).is_some_and(|p| p == lp)
+        && lp
+            .child_by_field_name("body")
+            .is_some_and(|b| unwrap_expr(b) == node);
+    if leaves || callback_result {
+        return;
+    }
     let src = cx.src();
     let names = iteration_names(lp, node, src);
     let capture = captured(node, &names, src);
     match capture {
-        Some(_) if is_stored(node, src) => {} // a per-iteration closure kept on purpose
+        // A per-iteration closure that may be kept (or is kept) on purpose.
+        Some(_) if !used_on_the_spot(node, src) => {}
         Some(name) => {
             let message = format!(
                 "a new closure is allocated on every iteration; it reads `{name}` from the iteration, so it cannot simply be hoisted (pass `{name}` as an argument to a function made once, or use a plain loop)"
@@ -295,6 +304,11 @@ mod tests {
             "for (const x of xs) { (function () { return 1; }).call(this); }",
             "const f = () => () => 1;",
             "for (;;) { function g() { return () => 1; } }",
+            "for (const x of xs) { if (x) return () => 1; }",
+            "const table = keys.map((k) => { switch (k) { case 1: return () => 1; default: return () => 2; } });",
+            "const fns = xs.map((x) => () => 1);",
+            "for (const k of ks) { hooks.for(k).tap('P', () => k); }",
+            "for (let i = 0; i < n; i++) { subscribe(src[i], (v) => { values[i] = v; }); }",
         ] {
             assert!(check("x.js", src).ids().is_empty(), "{src}");
         }

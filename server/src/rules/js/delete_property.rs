@@ -52,6 +52,151 @@ fn exempt_object(object: Node, src: &str) -> bool {
         || text.starts_with("process.env.")
 }
 
+/// Whether the file indexes `object` (the same expression text) with a computed, non-literal
+/// key somewhere (`obj[key]`): then it is a map, and deleting its entries is what maps do.
+fn indexed_dynamically(object: &str, src: &str) -> bool {
+    if object.is_empty() {
+        return false;
+    }
+    let bytes = src.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
+    let mut from = 0;
+    while let Some(i) = src[from..].find(object) {
+        let at = from + i;
+        let end = at + object.len();
+        from = at + 1;
+        if at > 0 && ident(bytes[at - 1]) {
+            continue;
+        }
+        let rest = src[end..].trim_start_matches([' ', '\t']);
+        let Some(after) = rest.strip_prefix('[') else {
+            continue;
+        };
+        let first = after.trim_start().bytes().next();
+        if !matches!(first, Some(b'"' | b'\'' | b'`' | b'0'..=b'9' | b']') | None) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the file observes which keys `object` has — `"k" in obj`, `for (k in obj)`,
+/// `Object.keys(obj)`, `hasOwnProperty` — or, for a nested container (`a.defines`), adds keys
+/// to it (`a.defines.X = …`). Then the object is a dictionary whose keys mean something, and
+/// removing a key is the point: assigning `undefined` would change behaviour.
+fn keys_matter(object: &str, src: &str) -> bool {
+    if object.is_empty() {
+        return false;
+    }
+    let bytes = src.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let nested = object.contains('.');
+    let mut from = 0;
+    while let Some(i) = src[from..].find(object) {
+        let at = from + i;
+        let end = at + object.len();
+        from = at + 1;
+        if (at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.'))
+            || bytes.get(end).is_some_and(|b| ident(*b))
+        {
+            continue;
+        }
+        let before = src[..at].trim_end();
+        let after = &src[end..];
+        if before.ends_with(" in") || before.ends_with("\tin") || before.ends_with(")in") {
+            return true;
+        }
+        if [
+            "Object.keys(",
+            "Object.entries(",
+            "Object.getOwnPropertyNames(",
+            "hasOwnProperty.call(",
+            "Object.hasOwn(",
+            "hasOwn(",
+        ]
+        .iter()
+        .any(|p| before.ends_with(p))
+        {
+            return true;
+        }
+        if after.starts_with(".hasOwnProperty(") {
+            return true;
+        }
+        if nested {
+            // `a.defines.KEY = …` (not `==`/`===`).
+            if let Some(rest) = after.strip_prefix('.') {
+                let name_len = rest.bytes().take_while(|b| ident(*b)).count();
+                let tail = rest[name_len..].trim_start();
+                if name_len > 0 && tail.starts_with('=') && !tail.starts_with("==") {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether `object` names a keyed collection rather than an object with a fixed shape: a
+/// property with a plural name (`geometry.morphAttributes`, `material.defines`), whose keys
+/// other code enumerates.
+fn plural_container(object: Node, src: &str) -> bool {
+    if object.kind() != "member_expression" {
+        return false;
+    }
+    let Some(name) = object
+        .child_by_field_name("property")
+        .and_then(|p| src.get(p.byte_range()))
+    else {
+        return false;
+    };
+    name.len() > 3
+        && name.ends_with('s')
+        && !name.ends_with("ss")
+        && !name.ends_with("us")
+        && !name.ends_with("is")
+}
+
+/// Whether the enclosing function hands `object` to a constructor after deleting from it
+/// (`super(params)`, `new Material(params)`): an options bag whose keys the constructor
+/// enumerates, so the key must be gone rather than `undefined`.
+fn passed_to_constructor(delete: Node, object: &str, src: &str) -> bool {
+    let mut scope = delete.parent();
+    while let Some(s) = scope {
+        if crate::rules::js::syntax::is_function_like(s.kind()) {
+            break;
+        }
+        scope = s.parent();
+    }
+    let Some(scope) = scope else { return false };
+    let after = &src[delete.end_byte()..scope.end_byte()];
+    ["super(", "new "].iter().any(|start| {
+        after.match_indices(start).any(|(i, _)| {
+            let rest = &after[i..];
+            let call: String = rest[..rest.find([';', '\n']).unwrap_or(rest.len())]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            [
+                format!("({object})"),
+                format!("({object},"),
+                format!(",{object})"),
+            ]
+            .iter()
+            .any(|p| call.contains(p.as_str()))
+        })
+    })
+}
+
+/// Whether the key is managed with property descriptors (`Object.defineProperty(obj, 'key', …)`
+/// or a helper of that shape): deleting the own property then restores what it shadowed,
+/// which an assignment cannot do.
+fn descriptor_managed(object: &str, key: &str, src: &str) -> bool {
+    ['\'', '"'].iter().any(|q| {
+        src.contains(&format!("{object}, {q}{key}{q}"))
+            || src.contains(&format!("{object},{q}{key}{q}"))
+    })
+}
+
 pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
     let (Some(op), Some(arg)) = (
         node.child_by_field_name("operator"),
@@ -63,14 +208,15 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
         return;
     }
     let arg = unparen(arg);
-    match arg.kind() {
+    let key = match arg.kind() {
         "member_expression" => {
-            if arg
-                .child_by_field_name("property")
-                .is_some_and(|p| p.kind() == "private_property_identifier")
-            {
+            let Some(p) = arg.child_by_field_name("property") else {
+                return;
+            };
+            if p.kind() == "private_property_identifier" {
                 return; // a syntax error anyway
             }
+            cx.text(p)
         }
         "subscript_expression" => {
             let Some(index) = arg.child_by_field_name("index") else {
@@ -83,12 +229,24 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
             if is_index_key(key) {
                 return; // an array element
             }
+            key
         }
         _ => return,
+    };
+    if key == "__proto__" {
+        return; // removes an own `__proto__` key; assigning would be a different operation
     }
-    if arg
-        .child_by_field_name("object")
-        .is_some_and(|o| exempt_object(o, cx.src()))
+    let Some(object) = arg.child_by_field_name("object") else {
+        return;
+    };
+    let object_text = cx.text(object);
+    let src = cx.src();
+    if exempt_object(object, src)
+        || indexed_dynamically(object_text, src)
+        || keys_matter(object_text, src)
+        || plural_container(object, src)
+        || passed_to_constructor(node, object_text, src)
+        || descriptor_managed(object_text, key, src)
     {
         return;
     }
@@ -143,8 +301,36 @@ mod tests {
 
     #[test]
     fn leaves_maps_and_arrays_alone() {
-        let out = check("x.ts", "declare const o: Record<string, number>; declare const k: string;\ndelete o[k];\ndelete arr[0];\ndelete arr['1'];\ndelete process.env.X;\ndelete window.foo;\n");
+        let out = check("x.ts", "declare const o: Record<string, number>; declare const k: string;\ndelete o[k];\ndelete arr[0];\ndelete arr['1'];\ndelete process.env.X;\ndelete window.foo;\ndelete q.__proto__;\nconst s = {}; s[k] = 1; delete s.fixed;\ndelete q.kept;\n");
+        assert_eq!(out.ids(), ["js/delete-property"], "only `delete q.kept`");
+        let out = check(
+            "x.ts",
+            "declare const o: Record<string, number>; declare const k: string;\ndelete o[k];\n",
+        );
         assert!(out.ids().is_empty(), "{:?}", out.ids());
+    }
+
+    #[test]
+    fn dictionaries_whose_keys_matter_are_left_alone() {
+        for src in [
+            "if ('A' in m.defines) delete m.defines.A;",
+            "for (const k in opts) use(k);\ndelete opts.extra;",
+            "delete o.a;\nconsole.log(Object.keys(o));",
+            "s.uniforms.time = { value: 0 };\ndelete s.uniforms.time;",
+            "if (cfg.hasOwnProperty('x')) delete cfg.x;",
+            "delete geometry.morphAttributes.position;",
+            "function f(p) { delete p.extra; return new Material(p); }",
+            "class M extends B { constructor(p) { const x = p.x; delete p.x; super( p ); } }",
+            "Object.defineProperty(e, 'currentTarget', { get() { return t; } });\ndelete e.currentTarget;",
+            "define_property(e, 'currentTarget', { get() { return t; } });\ndelete e.currentTarget;",
+        ] {
+            assert!(check("x.js", src).ids().is_empty(), "{src}");
+        }
+        // A nested object that is only read still counts.
+        assert_eq!(
+            check("x.js", "delete a.b.c;\nif (a.b.c === 1) {}\n").ids(),
+            ["js/delete-property"]
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
 use crate::language::Lang;
-use crate::rules::js::syntax::{is_class, is_function_like, is_index_key, number_value, unparen};
+use crate::rules::js::syntax::{evaluated_once, is_class, is_index_key, number_value, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
 pub static LARGE_OBJECT_LITERAL: Rule = Rule {
@@ -38,7 +38,7 @@ struct Seen {
 
 pub(crate) fn large_object_literal(node: Node, cx: &mut Ctx) {
     let range = node.byte_range();
-    if range.len() < MIN_BYTES || cx.loop_depth() > 0 || !evaluated_once(cx) {
+    if range.len() < MIN_BYTES || cx.loop_depth() > 0 || !runs_once(node, cx) {
         return;
     }
     let seen = cx.memo(|_, _| Seen::default());
@@ -95,32 +95,11 @@ pub(crate) fn large_object_literal(node: Node, cx: &mut Ctx) {
     });
 }
 
-/// Whether the literal runs once per program: not inside a function (other than one called on
-/// the spot, like a module wrapper) nor in a class body. A literal inside a function is cloned
-/// from a cached boilerplate on later calls, which `JSON.parse` would make slower.
-fn evaluated_once(cx: &Ctx) -> bool {
-    for f in cx.ancestors() {
-        let n = f.node;
-        if is_class(n.kind()) {
-            return false;
-        }
-        if is_function_like(n.kind()) {
-            let mut p = n.parent();
-            while let Some(q) = p.filter(|q| q.kind() == "parenthesized_expression") {
-                p = q.parent();
-            }
-            let iife = p.is_some_and(|call| {
-                call.kind() == "call_expression"
-                    && call
-                        .child_by_field_name("function")
-                        .is_some_and(|f| unparen(f) == n)
-            });
-            if !iife {
-                return false;
-            }
-        }
-    }
-    true
+/// Whether the literal runs once per program: see [`evaluated_once`]; a class body is per
+/// instance. A literal inside a function is cloned from a cached boilerplate on later calls,
+/// which `JSON.parse` would make slower.
+fn runs_once(node: Node, cx: &Ctx) -> bool {
+    !cx.ancestors().any(|f| is_class(f.node.kind())) && evaluated_once(node, cx.src())
 }
 
 type Res = Result<(), usize>;

@@ -9,8 +9,8 @@ use tree_sitter::Node;
 use crate::engine::{Ctx, Edit, Fix};
 use crate::language::Lang;
 use crate::rules::js::syntax::{
-    elements, is_class, is_function_like, is_index_key, is_optional_member, is_pure, line_indent,
-    mentions, static_key, unparen, unwrap_expr,
+    elements, evaluated_once, is_class, is_function_like, is_index_key, is_optional_member,
+    is_pure, line_indent, mentions, static_key, unparen, unwrap_expr,
 };
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -173,6 +173,12 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
     }) else {
         return;
     };
+    // A literal evaluated once (module or script level) makes one object: its late
+    // properties cost one transition each, once, and no code sees two shapes of it. Such
+    // objects are mostly registries and lookup tables filled after creation.
+    if evaluated_once(decl, src) {
+        return;
+    }
     // The literal's own keys; spreads and computed keys make it map-like or unknowable.
     let mut keys: HashSet<&str> = HashSet::new();
     for p in elements(literal) {
@@ -775,23 +781,39 @@ mod tests {
 
     #[test]
     fn multiline_literal_keeps_its_layout() {
-        let out = check("x.js", "const o = {\n  a: 1,\n};\no.b = 2;\no.c = 3;\n");
-        assert_eq!(out.fixed, "const o = {\n  a: 1,\n  b: 2,\n  c: 3,\n};\n");
-        let out = check("x.js", "const o = {\n  a: 1\n};\no.b = 2;\n");
-        assert_eq!(out.fixed, "const o = {\n  a: 1,\n  b: 2\n};\n");
+        let out = check(
+            "x.js",
+            "function f() {\nconst o = {\n  a: 1,\n};\no.b = 2;\no.c = 3;\n}\n",
+        );
+        assert_eq!(
+            out.fixed,
+            "function f() {\nconst o = {\n  a: 1,\n  b: 2,\n  c: 3,\n};\n}\n"
+        );
+        let out = check(
+            "x.js",
+            "function f() {\nconst o = {\n  a: 1\n};\no.b = 2;\n}\n",
+        );
+        assert_eq!(
+            out.fixed,
+            "function f() {\nconst o = {\n  a: 1,\n  b: 2\n};\n}\n"
+        );
     }
 
     #[test]
     fn maps_and_readers_are_left_alone() {
-        let out = check("x.js", "const m = {};\nm.a = 1;\nm[k] = 2;\n");
-        assert!(out.ids().is_empty(), "{:?}", out.ids());
-        let out = check("x.js", "const o = {};\nlog(o);\no.a = 1;\n");
-        assert_eq!(out.ids(), ["js/late-property"]);
-        assert_eq!(out.fixed, "const o = {};\nlog(o);\no.a = 1;\n");
         let out = check(
             "x.js",
-            "const o = { a: 1 };\no.a = 2;\nconst p = Object.create(null);\np.a = 1;\n",
+            "function f(k) {\n  const m = {};\n  m.a = 1;\n  m[k] = 2;\n}\n",
         );
+        assert!(out.ids().is_empty(), "{:?}", out.ids());
+        let src = "function f() {\n  const o = {};\n  log(o);\n  o.a = 1;\n}\n";
+        let out = check("x.js", src);
+        assert_eq!(out.ids(), ["js/late-property"]);
+        assert_eq!(out.fixed, src);
+        let out = check("x.js", "function f() {\n  const o = { a: 1 };\n  o.a = 2;\n  const p = Object.create(null);\n  p.a = 1;\n}\n");
+        assert!(out.ids().is_empty(), "{:?}", out.ids());
+        // Evaluated once: a module-level registry.
+        let out = check("x.js", "const registry = {};\nregistry.a = 1;\n");
         assert!(out.ids().is_empty(), "{:?}", out.ids());
     }
 
@@ -811,20 +833,17 @@ mod tests {
 
     #[test]
     fn closures_that_read_the_object_make_the_fold_unsafe() {
-        let out = check(
-            "x.js",
-            "const o = {};\no.a = show();\nfunction show() { return Object.keys(o); }\n",
-        );
+        let out = check("x.js", "function f() {\n  const o = {};\n  o.a = show();\n  return o;\n  function show() { return Object.keys(o); }\n}\n");
         let fix = out.findings[0].fix.as_ref().unwrap();
         assert_eq!(fix.applicability, crate::engine::Applicability::Unsafe);
         let out = check(
             "x.js",
-            "const o = {};\no.a = g();\nlet x = 1;\no.b = 2;\no.c = x;\n",
+            "function f() {\nconst o = {};\no.a = g();\nlet x = 1;\no.b = 2;\no.c = x;\n}\n",
         );
         assert_eq!(out.ids(), ["js/late-property"; 3]);
         assert_eq!(
             out.fixed,
-            "const o = { a: g(), b: 2 };\nlet x = 1;\no.c = x;\n"
+            "function f() {\nconst o = { a: g(), b: 2 };\nlet x = 1;\no.c = x;\n}\n"
         );
         assert_eq!(
             out.findings[0].fix.as_ref().unwrap().applicability,

@@ -15,7 +15,9 @@ pub static MIXED_ELEMENT_KINDS: Rule = Rule {
         id: "js/mixed-element-kinds",
         family: Some(crate::language::Family::Js),
         summary: "Arrays mixing integers, doubles and other values widen their elements kind",
-        default: DefaultSeverity::ByLoopDepth,
+        // Information only: on third-party code most mixed literals are numeric data or tuples
+        // where nothing can be done (see tests/precision/js/README.md).
+        default: DefaultSeverity::Fixed(crate::engine::Severity::Info),
         hot_only: false,
         fix: FixAvailability::None,
     },
@@ -111,8 +113,18 @@ fn is_tuple(array: Node, len: usize, src: &str) -> bool {
                 )
             }),
         "array" => {
-            // A row: every sibling is an array literal of the same length.
-            elements(parent).all(|s| s.kind() == "array" && elements(s).count() == len)
+            // A row of a table: every sibling is an array literal.
+            elements(parent).all(|s| s.kind() == "array")
+        }
+        "pair" => {
+            // A row of a keyed table: `{ thead: [1, "<table>", "</table>"], … }`.
+            parent.parent().is_some_and(|obj| {
+                elements(obj).all(|p| {
+                    p.kind() == "pair"
+                        && p.child_by_field_name("value")
+                            .is_some_and(|v| v.kind() == "array")
+                })
+            })
         }
         "return_statement" => {
             // `return [value, setter]` from a function typed to return a tuple, or any
@@ -130,6 +142,29 @@ fn is_tuple(array: Node, len: usize, src: &str) -> bool {
                     "Map" | "Object.fromEntries" | "WeakMap"
                 )
             })
+        }),
+        _ => false,
+    }
+}
+
+/// Arrays used up on the spot, whose elements kind has no lasting effect: the receiver of a
+/// method call (`[2, "2", "error"].includes(x)`) or the source of a typed array or collection
+/// (`new Float32Array([...])`, `new Set([...])`).
+fn consumed_at_once(array: Node, src: &str) -> bool {
+    let Some(parent) = array.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "member_expression" | "subscript_expression" => {
+            parent.child_by_field_name("object") == Some(array)
+        }
+        "arguments" => parent.parent().is_some_and(|call| {
+            call.kind() == "new_expression"
+                && call.child_by_field_name("constructor").is_some_and(|c| {
+                    let name = &src[c.byte_range()];
+                    matches!(name, "Set" | "Map" | "WeakSet" | "WeakMap")
+                        || (name.ends_with("Array") && name != "Array")
+                })
         }),
         _ => false,
     }
@@ -158,6 +193,9 @@ pub(crate) fn mixed_element_kinds(node: Node, cx: &mut Ctx) {
 
 fn literal(array: Node, cx: &mut Ctx) {
     let src = cx.src();
+    if consumed_at_once(array, src) {
+        return;
+    }
     let (mut smi, mut double, mut special, mut other, mut len) = (0, 0, 0, 0, 0);
     for e in elements(array) {
         len += 1;
@@ -175,9 +213,14 @@ fn literal(array: Node, cx: &mut Ctx) {
     let message = if smi > 0 && double > 0 && special == double && other == 0 {
         "`-0`, `NaN` or `Infinity` among small integers makes the whole array DOUBLE: every element is stored as a 64-bit float instead of a small integer; use another sentinel (e.g. `-1`) if the array is meant to hold integers"
     } else if smi > 0 && double > 0 && other == 0 {
+        // Up to three values (a vector, a pair) and table rows are tuples, not collections.
+        if len <= 3 || is_tuple(array, len, src) {
+            return;
+        }
         "this array mixes small integers with doubles, so it starts as DOUBLE (integers are stored as floats); code that also sees integer-only arrays at the same place becomes polymorphic"
     } else if numbers > 0 && other > 0 {
-        if is_tuple(array, len, src) {
+        // Up to three values of mixed kinds is how JavaScript writes a tuple.
+        if len <= 3 || is_tuple(array, len, src) {
             return;
         }
         "this array mixes numbers with other values, so its elements kind is the generic ELEMENTS: numbers lose their unboxed storage (doubles become heap numbers) and readers cannot specialize on one type"
@@ -257,7 +300,7 @@ mod tests {
     fn mixes_fire() {
         let out = check(
             "x.js",
-            "a = [1, 2.5];\nb = [1, 2, -0];\nc = [1, 'x', 3, 4];\nd = [0, NaN];\n",
+            "a = [1, 2.5, 3, 4];\nb = [1, 2, -0];\nc = [1, 'x', 3, 4];\nd = [0, NaN];\ne = [1, 'x', 2];\n",
         );
         assert_eq!(out.ids(), ["js/mixed-element-kinds"; 4]);
         assert!(out.findings[1].message.contains("`-0`"));
@@ -272,6 +315,14 @@ mod tests {
             "a = [x, 1.5, y];",
             "m = new Map([['a', 1], ['b', 2]]);",
             "rows = [['a', 1], ['b', 2]];",
+            "rows = [['a', 1, 'x'], ['b', 2]];",
+            "wrap = { thead: [1, '<table>', '</table>'], col: [2, '<col>', ''] };",
+            "ok = [2, '2', 'error'].includes(s);",
+            "n = [1, null, 3, 1, 2, null, 4][t];",
+            "v = [-0.5, 0, 0];",
+            "lut = [[0.0, 0x0000ff], [0.2, 0x00ffff]];",
+            "f = new Float32Array([0, 0.5, 1]);",
+            "levels = new Set(['error', 'warn', 2, 1]);",
             "function f() { return ['a', 1]; }",
         ] {
             assert!(check("x.js", src).ids().is_empty(), "{src}");

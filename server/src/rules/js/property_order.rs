@@ -10,7 +10,7 @@ use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::js::syntax::{
-    elements, is_class, is_function_like, is_index_key, is_pure, static_key,
+    elements, evaluated_once, is_class, is_function_like, is_index_key, is_pure, static_key,
 };
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -74,6 +74,16 @@ fn literal_keys<'s, 't>(lit: Node<'t>, src: &'s str) -> Option<Vec<(&'s str, Nod
     Some(keys)
 }
 
+/// A literal whose values are all object literals is a table of descriptors keyed by name
+/// (`properties: { a: {…}, b: {…} }`), read by key, not an instance of a shape.
+fn is_descriptor_table(keys: &[(&str, Node)]) -> bool {
+    keys.iter().all(|(_, p)| {
+        p.kind() == "pair"
+            && p.child_by_field_name("value")
+                .is_some_and(|v| v.kind() == "object")
+    })
+}
+
 fn hash_one(s: &str) -> u64 {
     let mut h = DefaultHasher::new();
     s.hash(&mut h);
@@ -102,7 +112,11 @@ fn first_seen(root: Node, src: &str) -> FirstSeen {
     'walk: loop {
         let n = cursor.node();
         if n.kind() == "object" {
-            if let Some(keys) = literal_keys(n, src).filter(|k| k.len() >= 2) {
+            if let Some(keys) = literal_keys(n, src)
+                // Literals evaluated once (module level) are single objects — configuration,
+                // schemas, data tables — rather than one of many objects of a kind.
+                .filter(|k| k.len() >= 2 && !is_descriptor_table(k) && !evaluated_once(n, src))
+            {
                 map.entry(hashes(&keys).0).or_insert_with(|| n.byte_range());
             }
         }
@@ -123,7 +137,9 @@ fn first_seen(root: Node, src: &str) -> FirstSeen {
 
 fn literal_order(lit: Node, cx: &mut Ctx) {
     let src = cx.src();
-    let Some(keys) = literal_keys(lit, src).filter(|k| k.len() >= 2) else {
+    let Some(keys) = literal_keys(lit, src)
+        .filter(|k| k.len() >= 2 && !is_descriptor_table(k) && !evaluated_once(lit, src))
+    else {
         return;
     };
     let (set, _) = hashes(&keys);
@@ -415,9 +431,14 @@ mod tests {
 
     #[test]
     fn literals_in_another_order() {
-        let out = check("x.js", "const a = { x: 1, y: 2 };\nconst b = { y: 3, x: 4 };\nconst c = { x: 1, y: 2, ...d };\nconst e = { y, x };\n");
+        let src = "function f(d) {\n  const a = { x: 1, y: 2 };\n  const b = { y: 3, x: 4 };\n  const c = { x: 1, y: 2, ...d };\n  const e = { y, x };\n  return [a, b, c, e];\n}\n";
+        let out = check("x.js", src);
         assert_eq!(out.ids(), ["js/property-order"; 2]);
-        assert_eq!(out.fixed, "const a = { x: 1, y: 2 };\nconst b = { x: 4, y: 3 };\nconst c = { x: 1, y: 2, ...d };\nconst e = { x, y };\n");
+        assert_eq!(
+            out.fixed,
+            src.replace("{ y: 3, x: 4 }", "{ x: 4, y: 3 }")
+                .replace("{ y, x }", "{ x, y }")
+        );
         assert_eq!(
             out.findings[0].fix.as_ref().unwrap().applicability,
             Applicability::Unsafe
@@ -432,12 +453,15 @@ mod tests {
             out.findings[0].fix.as_ref().unwrap().applicability,
             Applicability::Safe
         );
-        let out = check(
-            "x.js",
-            "const a = { x: 1, y: 2 };\nconst b = { y: f(), x: 4 };\n",
-        );
+        let out = check("x.js", "function g() {\n  const a = { x: 1, y: 2 };\n  const b = { y: f(), x: 4 };\n  return [a, b];\n}\n");
         assert_eq!(out.ids(), ["js/property-order"]);
         assert!(out.findings[0].fix.is_none());
+    }
+
+    #[test]
+    fn module_level_data_and_descriptor_tables_are_quiet() {
+        let src = "const a = { x: 1, y: 2 };\nconst b = { y: 3, x: 4 };\nfunction f() {\n  const s = { p: { type: 1 }, q: { type: 2 } };\n  const t = { q: { type: 3 }, p: { type: 4 } };\n  return [s, t];\n}\n";
+        assert!(check("x.js", src).ids().is_empty());
     }
 
     #[test]

@@ -315,6 +315,52 @@ pub(crate) fn line_indent(src: &str, at: usize) -> &str {
     &rest[..end]
 }
 
+/// Whether code at `node` runs once per program rather than once per call: it is not inside a
+/// function, or only inside functions called on the spot (IIFEs, `(function () { … }).call(this)`)
+/// and AMD module factories (`define([…], function (…) { … })`).
+pub(crate) fn evaluated_once(node: Node, src: &str) -> bool {
+    let mut n = node.parent();
+    while let Some(p) = n {
+        if is_function_like(p.kind()) && !runs_on_the_spot(p, src) {
+            return false;
+        }
+        n = p.parent();
+    }
+    true
+}
+
+fn runs_on_the_spot(func: Node, src: &str) -> bool {
+    let Some(mut parent) = func.parent() else {
+        return false;
+    };
+    let mut child = func;
+    while parent.kind() == "parenthesized_expression" {
+        child = parent;
+        match parent.parent() {
+            Some(p) => parent = p,
+            None => return false,
+        }
+    }
+    match parent.kind() {
+        "call_expression" => parent.child_by_field_name("function") == Some(child),
+        "member_expression" => {
+            parent
+                .child_by_field_name("property")
+                .is_some_and(|p| matches!(&src[p.byte_range()], "call" | "apply"))
+                && parent
+                    .parent()
+                    .is_some_and(|c| c.kind() == "call_expression")
+        }
+        "arguments" => parent.parent().is_some_and(|call| {
+            call.kind() == "call_expression"
+                && call
+                    .child_by_field_name("function")
+                    .is_some_and(|f| &src[f.byte_range()] == "define")
+        }),
+        _ => false,
+    }
+}
+
 /// Side-effect-free to evaluate, and cheap to reorder: literals, plain identifiers, `this`,
 /// closures (creating one runs nothing), and array/object literals and unary `-`/`+`/`!` of
 /// those.
