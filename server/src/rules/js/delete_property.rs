@@ -103,19 +103,23 @@ fn keys_matter(object: &str, src: &str) -> bool {
         }
         let before = src[..at].trim_end();
         let after = &src[end..];
-        if before.ends_with(" in") || before.ends_with("\tin") || before.ends_with(")in") {
+        // The object itself, not a longer expression starting with it (`obj.list`, `obj[i]`).
+        let whole = !after.trim_start().starts_with(['.', '[', '(']);
+        if whole && (before.ends_with(" in") || before.ends_with("\tin") || before.ends_with(")in"))
+        {
             return true;
         }
-        if [
-            "Object.keys(",
-            "Object.entries(",
-            "Object.getOwnPropertyNames(",
-            "hasOwnProperty.call(",
-            "Object.hasOwn(",
-            "hasOwn(",
-        ]
-        .iter()
-        .any(|p| before.ends_with(p))
+        if whole
+            && [
+                "Object.keys(",
+                "Object.entries(",
+                "Object.getOwnPropertyNames(",
+                "hasOwnProperty.call(",
+                "Object.hasOwn(",
+                "hasOwn(",
+            ]
+            .iter()
+            .any(|p| before.ends_with(p))
         {
             return true;
         }
@@ -187,6 +191,25 @@ fn passed_to_constructor(delete: Node, object: &str, src: &str) -> bool {
     })
 }
 
+/// Whether the file stores a function under the key (`material.onBeforeCompile = function …`):
+/// an own method that shadows one on the prototype, which only `delete` restores (assigning
+/// `undefined` would leave callers calling `undefined`).
+fn function_override(object: &str, key: &str, src: &str) -> bool {
+    let target = format!("{object}.{key}");
+    src.match_indices(target.as_str()).any(|(i, _)| {
+        let rest = src[i + target.len()..].trim_start();
+        let Some(value) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) else {
+            return false;
+        };
+        let value = value.trim_start();
+        value.starts_with("function") || value.starts_with("async") || {
+            // An arrow: `(…) =>` or `x =>` before the end of the statement.
+            let stmt = &value[..value.find([';', '\n']).unwrap_or(value.len())];
+            stmt.contains("=>")
+        }
+    })
+}
+
 /// Whether the key is managed with property descriptors (`Object.defineProperty(obj, 'key', …)`
 /// or a helper of that shape): deleting the own property then restores what it shadowed,
 /// which an assignment cannot do.
@@ -247,6 +270,7 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
         || plural_container(object, src)
         || passed_to_constructor(node, object_text, src)
         || descriptor_managed(object_text, key, src)
+        || function_override(object_text, key, src)
     {
         return;
     }
@@ -323,9 +347,20 @@ mod tests {
             "class M extends B { constructor(p) { const x = p.x; delete p.x; super( p ); } }",
             "Object.defineProperty(e, 'currentTarget', { get() { return t; } });\ndelete e.currentTarget;",
             "define_property(e, 'currentTarget', { get() { return t; } });\ndelete e.currentTarget;",
+            "m.onBeforeCompile = function (s) { patch(s); };\ndelete m.onBeforeCompile;",
+            "m.hook = (x) => x;\ndelete m.hook;",
         ] {
             assert!(check("x.js", src).ids().is_empty(), "{src}");
         }
+        // Enumerating something else that starts with the same name does not count.
+        assert_eq!(
+            check(
+                "x.js",
+                "for (const k in geometry.attributes) use(k);\ndelete geometry._count;\n"
+            )
+            .ids(),
+            ["js/delete-property"]
+        );
         // A nested object that is only read still counts.
         assert_eq!(
             check("x.js", "delete a.b.c;\nif (a.b.c === 1) {}\n").ids(),
