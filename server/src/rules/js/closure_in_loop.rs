@@ -1,7 +1,9 @@
 //! `js/closure-in-loop` (hot): a function or arrow expression evaluated in a loop body
 //! allocates a new closure every iteration.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use tree_sitter::Node;
 
@@ -133,20 +135,17 @@ fn pattern_names<'s>(pattern: Node, src: &'s str, out: &mut HashSet<&'s str>) {
     }
 }
 
-/// Names declared inside `scope` but outside `except`, that get a fresh binding per iteration:
-/// `let`/`const`, functions, classes, parameters of functions in between, catch parameters.
-fn iteration_names<'s>(scope: Node, except: Node, src: &'s str) -> HashSet<&'s str> {
-    let mut out = HashSet::new();
+/// Names declared anywhere inside `scope` (its own parameters included): `let`/`const`,
+/// functions, classes, parameters, catch parameters, `for…of`/`for…in` bindings. Inside a loop
+/// these get a fresh binding per iteration (`var` does not, and is left out).
+fn declared_names<'s>(scope: Node, src: &'s str, out: &mut HashSet<&'s str>) {
     let mut stack = vec![scope];
     while let Some(n) = stack.pop() {
-        if n == except {
-            continue;
-        }
         match n.kind() {
             "lexical_declaration" => {
                 for d in elements(n) {
                     if let Some(name) = d.child_by_field_name("name") {
-                        pattern_names(name, src, &mut out);
+                        pattern_names(name, src, out);
                     }
                 }
             }
@@ -157,7 +156,7 @@ fn iteration_names<'s>(scope: Node, except: Node, src: &'s str) -> HashSet<&'s s
             }
             "catch_clause" => {
                 if let Some(p) = n.child_by_field_name("parameter") {
-                    pattern_names(p, src, &mut out);
+                    pattern_names(p, src, out);
                 }
             }
             "for_in_statement" => {
@@ -170,7 +169,7 @@ fn iteration_names<'s>(scope: Node, except: Node, src: &'s str) -> HashSet<&'s s
                 };
                 if declared {
                     if let Some(left) = n.child_by_field_name("left") {
-                        pattern_names(left, src, &mut out);
+                        pattern_names(left, src, out);
                     }
                 }
             }
@@ -178,59 +177,126 @@ fn iteration_names<'s>(scope: Node, except: Node, src: &'s str) -> HashSet<&'s s
         }
         if is_function_like(n.kind()) {
             if let Some(params) = n.child_by_field_name("parameters") {
-                pattern_names(params, src, &mut out);
+                pattern_names(params, src, out);
             }
             if let Some(p) = n.child_by_field_name("parameter") {
-                pattern_names(p, src, &mut out); // `x => …`
+                pattern_names(p, src, out); // `x => …`
             }
         }
         let mut c = n.walk();
         stack.extend(n.named_children(&mut c));
     }
-    out
 }
 
-/// The first name the closure reads that `names` holds and the closure does not declare itself.
-fn captured<'s>(closure: Node, names: &HashSet<&'s str>, src: &'s str) -> Option<&'s str> {
+/// Per file: the per-iteration names of each loop (by its byte range), computed once per loop
+/// rather than once per closure in it.
+#[derive(Default)]
+struct LoopNames(RefCell<HashMap<(usize, usize), Names>>);
+
+/// A loop's per-iteration names, shared between the closures in it.
+type Names = Rc<HashSet<Box<str>>>;
+
+fn loop_names(lp: Node, cx: &Ctx) -> Names {
+    let memo = cx.memo(|_, _| LoopNames::default());
+    let key = (lp.start_byte(), lp.end_byte());
+    if let Some(names) = memo.0.borrow().get(&key) {
+        return names.clone();
+    }
+    let mut set = HashSet::new();
+    declared_names(lp, cx.src(), &mut set);
+    let names: Names = Rc::new(set.into_iter().map(Box::from).collect());
+    memo.0.borrow_mut().insert(key, names.clone());
+    names
+}
+
+/// Names a function binds for its own body: its parameters and the declarations in its body,
+/// not looking into nested functions (they bind their own).
+fn function_scope_names<'s>(func: Node, src: &'s str, out: &mut Vec<&'s str>) {
+    let mut set = HashSet::new();
+    if let Some(params) = func.child_by_field_name("parameters") {
+        pattern_names(params, src, &mut set);
+    }
+    if let Some(p) = func.child_by_field_name("parameter") {
+        pattern_names(p, src, &mut set);
+    }
+    if let Some(body) = func.child_by_field_name("body") {
+        let mut stack = vec![body];
+        while let Some(n) = stack.pop() {
+            if is_function_like(n.kind()) {
+                // A nested function declaration binds its name here; its insides are its own.
+                if n.kind().ends_with("_declaration") {
+                    if let Some(name) = n.child_by_field_name("name") {
+                        set.insert(&src[name.byte_range()]);
+                    }
+                }
+                continue;
+            }
+            match n.kind() {
+                "lexical_declaration" | "variable_declaration" => {
+                    for d in elements(n) {
+                        if let Some(name) = d.child_by_field_name("name") {
+                            pattern_names(name, src, &mut set);
+                        }
+                    }
+                }
+                "class_declaration" => {
+                    if let Some(name) = n.child_by_field_name("name") {
+                        set.insert(&src[name.byte_range()]);
+                    }
+                }
+                "catch_clause" => {
+                    if let Some(p) = n.child_by_field_name("parameter") {
+                        pattern_names(p, src, &mut set);
+                    }
+                }
+                "for_in_statement" => {
+                    if let Some(left) = n.child_by_field_name("left") {
+                        pattern_names(left, src, &mut set);
+                    }
+                }
+                _ => {}
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+    }
+    out.extend(set);
+}
+
+/// The first name the closure reads from `names` (the loop's per-iteration bindings) that no
+/// function inside the closure (the closure included) binds itself.
+fn captured<'s>(closure: Node, names: &HashSet<Box<str>>, src: &'s str) -> Option<&'s str> {
     if names.is_empty() {
         return None;
     }
-    let own = iteration_names(closure, closure, src);
-    let mut own_all = own;
-    if let Some(params) = closure.child_by_field_name("parameters") {
-        pattern_names(params, src, &mut own_all);
-    }
-    if let Some(p) = closure.child_by_field_name("parameter") {
-        pattern_names(p, src, &mut own_all);
-    }
-    // Also `var`s declared in the closure.
-    let mut stack = vec![closure];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "variable_declaration" {
-            for d in elements(n) {
-                if let Some(name) = d.child_by_field_name("name") {
-                    pattern_names(name, src, &mut own_all);
-                }
-            }
+    fn walk<'s>(
+        n: Node,
+        names: &HashSet<Box<str>>,
+        src: &'s str,
+        bound: &mut Vec<&'s str>,
+        first: &mut Option<(usize, &'s str)>,
+    ) {
+        let scope_len = bound.len();
+        if is_function_like(n.kind()) {
+            function_scope_names(n, src, bound);
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    let mut stack = vec![closure];
-    let mut first: Option<(usize, &str)> = None;
-    while let Some(n) = stack.pop() {
         if matches!(n.kind(), "identifier" | "shorthand_property_identifier") {
             let t = &src[n.byte_range()];
             if names.contains(t)
-                && !own_all.contains(t)
+                && !bound.contains(&t)
                 && first.is_none_or(|(at, _)| n.start_byte() < at)
             {
-                first = Some((n.start_byte(), t));
+                *first = Some((n.start_byte(), t));
             }
         }
         let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
+        for child in n.named_children(&mut c) {
+            walk(child, names, src, bound, first);
+        }
+        bound.truncate(scope_len);
     }
+    let mut first = None;
+    walk(closure, names, src, &mut Vec::new(), &mut first);
     first.map(|(_, t)| t)
 }
 
@@ -257,7 +323,7 @@ pub(crate) fn closure_in_loop(node: Node, cx: &mut Ctx) {
         return;
     }
     let src = cx.src();
-    let names = iteration_names(lp, node, src);
+    let names = loop_names(lp, cx);
     let capture = captured(node, &names, src);
     match capture {
         // A per-iteration closure that may be kept (or is kept) on purpose.
@@ -294,6 +360,17 @@ mod tests {
         let out = check("x.js", "for (const x of xs) {\n  ys.filter((y) => y === x);\n  handlers.push(() => x);\n  const f = () => x;\n}\n");
         assert_eq!(out.ids(), ["js/closure-in-loop"]);
         assert_eq!(out.findings[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn shadowing_is_by_function_scope() {
+        // The inner `attr` is the inner arrow's own; the outer read of `attr` is the loop's.
+        let src = "for (const attr of attrs) {\n  path.some((p) => p.attributes.some((attr) => attr.x) && attr.y);\n}\n";
+        let out = check("x.js", src);
+        assert_eq!(
+            out.findings.iter().map(|f| f.severity).collect::<Vec<_>>(),
+            [Severity::Info, Severity::Warning]
+        );
     }
 
     #[test]

@@ -197,9 +197,6 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
         }
         keys.insert(k);
     }
-    if used_as_map(block, name, src) {
-        return;
-    }
     let is_last_declarator = {
         let mut c = declaration.walk();
         let last = declaration
@@ -257,7 +254,8 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
             folds.push((stmt, key_text, value));
         }
     }
-    if findings.is_empty() {
+    // Checked last: it walks the whole block, and most literals have no late property.
+    if findings.is_empty() || used_as_map(block, name, src) {
         return;
     }
     let safe =
