@@ -64,3 +64,47 @@ export default interface Cfg { y?: number; x?: number }
         }
     }
 }
+
+#[cfg(test)]
+mod loop_depth_tests {
+    use crate::rules::test_support::check;
+
+    /// The depth the engine gives the `new Array()` in each snippet (read from the finding).
+    fn depth(src: &str) -> u32 {
+        let out = check("x.js", src);
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.rule_id() == "js/array-holes")
+            .unwrap_or_else(|| panic!("no finding in {src}"));
+        f.loop_depth
+    }
+
+    /// Issue 4: loop depth counts for/for…of/for…in/while/do and callbacks passed to
+    /// forEach/map/filter/reduce/some/every/flatMap; it restarts in a named function.
+    #[test]
+    fn loops_and_iteration_callbacks_count() {
+        for src in [
+            "for (let i = 0; i < n; i++) { new Array(); }",
+            "for (const x of xs) { new Array(); }",
+            "async function f() { for await (const x of xs) { new Array(); } }",
+            "for (const k in o) { new Array(); }",
+            "while (c) { new Array(); }",
+            "do { new Array(); } while (c);",
+            "while (new Array().length) {}",
+            "xs.forEach((x) => new Array());",
+            "xs.map(function (x) { return new Array(); });",
+            "xs.filter((x) => new Array());",
+            "xs.reduce((a, x) => new Array(), 0);",
+            "xs.some((x) => new Array());",
+            "xs.every((x) => new Array());",
+            "xs.flatMap((x) => new Array());",
+        ] {
+            assert_eq!(depth(src), 1, "{src}");
+        }
+        assert_eq!(depth("for (;;) { xs.forEach((x) => { new Array(); }); }"), 2);
+        assert_eq!(depth("for (let i = new Array(); i; ) {}"), 0, "the initializer runs once");
+        assert_eq!(depth("for (;;) { function f() { new Array(); } }"), 0);
+        assert_eq!(depth("const cb = (x) => new Array(); xs.forEach(cb);"), 0);
+    }
+}
