@@ -113,3 +113,14 @@ fn safe_fixes_preserve_behaviour() {
     );
     eprintln!("compared {compared_functions} exports across {compared_fixtures} fixtures");
 }
+
+/// The V8 facts the js/ rules and `server/guides/js.md` rest on (elements kinds, dictionary
+/// mode after `delete`, hidden classes per key order, PACKED rest parameters), checked on the
+/// installed node with `--allow-natives-syntax` (`tests/js-tools/v8-claims.mjs`).
+#[test]
+fn v8_confirms_the_guide() {
+    let script = harness::tools_dir().join("v8-claims.mjs");
+    let (ok, out) = harness::run(harness::node().arg("--allow-natives-syntax").arg(script));
+    assert!(ok, "a V8 claim failed:\n{out}");
+    assert!(out.lines().filter(|l| l.starts_with("ok ")).count() >= 15, "{out}");
+}
