@@ -122,5 +122,8 @@ fn v8_confirms_the_guide() {
     let script = harness::tools_dir().join("v8-claims.mjs");
     let (ok, out) = harness::run(harness::node().arg("--allow-natives-syntax").arg(script));
     assert!(ok, "a V8 claim failed:\n{out}");
-    assert!(out.lines().filter(|l| l.starts_with("ok ")).count() >= 15, "{out}");
+    assert!(
+        out.lines().filter(|l| l.starts_with("ok ")).count() >= 15,
+        "{out}"
+    );
 }

@@ -106,6 +106,11 @@ impl<'a, 't> Ctx<'a, 't> {
         self.stack.len().checked_sub(2).map(|i| self.stack[i].node)
     }
 
+    /// The ancestors' frames, outermost first (the current node's own frame excluded).
+    pub fn ancestor_frames(&self) -> &'a [Frame<'t>] {
+        &self.stack[..self.stack.len().saturating_sub(1)]
+    }
+
     /// Ancestors from the parent outwards, with their loop depths.
     pub fn ancestors(&self) -> impl Iterator<Item = &Frame<'t>> + '_ {
         self.stack[..self.stack.len().saturating_sub(1)].iter().rev()

@@ -132,11 +132,23 @@ pub(crate) fn chained_array_methods(node: Node, cx: &mut Ctx) {
     let src = cx.src();
     // The outermost link only: a node that is itself the receiver of a further link (or of a
     // `.length` that makes a `filter` chain) is reported from there.
-    if let Some(p) = node.parent() {
+    // Cheap checks first: most calls and member expressions are not array-method links.
+    let self_is_link = match node.kind() {
+        "member_expression" => node
+            .child_by_field_name("property")
+            .is_some_and(|q| &src[q.byte_range()] == "length"),
+        _ => link(node, src).is_some(),
+    };
+    if !self_is_link {
+        return;
+    }
+    let frames = cx.ancestor_frames();
+    let mut up = frames.iter().rev().map(|f| f.node);
+    if let Some(p) = up.next() {
         let as_receiver =
             p.kind() == "member_expression" && p.child_by_field_name("object") == Some(node);
         if as_receiver {
-            if let Some(outer) = p.parent().filter(|c| {
+            if let Some(outer) = up.next().filter(|c| {
                 c.kind() == "call_expression" && c.child_by_field_name("function") == Some(p)
             }) {
                 if link(outer, src).is_some() {

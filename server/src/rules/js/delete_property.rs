@@ -1,6 +1,9 @@
 //! `js/delete-property`: `delete obj.prop` turns the object's hidden class into a slow
 //! dictionary-mode object.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
@@ -220,6 +223,22 @@ fn descriptor_managed(object: &str, key: &str, src: &str) -> bool {
     })
 }
 
+/// Per file: whether an object expression (by its text) is used as a dictionary, so each
+/// distinct object is looked up in the file once however many keys are deleted from it.
+#[derive(Default)]
+struct Dictionaries(RefCell<HashMap<Box<str>, bool>>);
+
+fn dictionary_by_text(object: &str, cx: &Ctx) -> bool {
+    let memo = cx.memo(|_, _| Dictionaries::default());
+    if let Some(known) = memo.0.borrow().get(object) {
+        return *known;
+    }
+    let src = cx.src();
+    let verdict = indexed_dynamically(object, src) || keys_matter(object, src);
+    memo.0.borrow_mut().insert(object.into(), verdict);
+    verdict
+}
+
 pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
     let (Some(op), Some(arg)) = (
         node.child_by_field_name("operator"),
@@ -265,8 +284,7 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
     let object_text = cx.text(object);
     let src = cx.src();
     if exempt_object(object, src)
-        || indexed_dynamically(object_text, src)
-        || keys_matter(object_text, src)
+        || dictionary_by_text(object_text, cx)
         || plural_container(object, src)
         || passed_to_constructor(node, object_text, src)
         || descriptor_managed(object_text, key, src)

@@ -38,7 +38,7 @@ struct Seen {
 
 pub(crate) fn large_object_literal(node: Node, cx: &mut Ctx) {
     let range = node.byte_range();
-    if range.len() < MIN_BYTES || cx.loop_depth() > 0 || !runs_once(node, cx) {
+    if range.len() < MIN_BYTES || cx.loop_depth() > 0 || !runs_once(cx) {
         return;
     }
     let seen = cx.memo(|_, _| Seen::default());
@@ -98,8 +98,8 @@ pub(crate) fn large_object_literal(node: Node, cx: &mut Ctx) {
 /// Whether the literal runs once per program: see [`evaluated_once`]; a class body is per
 /// instance. A literal inside a function is cloned from a cached boilerplate on later calls,
 /// which `JSON.parse` would make slower.
-fn runs_once(node: Node, cx: &Ctx) -> bool {
-    !cx.ancestors().any(|f| is_class(f.node.kind())) && evaluated_once(node, cx.src())
+fn runs_once(cx: &Ctx) -> bool {
+    !cx.ancestors().any(|f| is_class(f.node.kind())) && evaluated_once(cx)
 }
 
 type Res = Result<(), usize>;

@@ -2,7 +2,9 @@
 //! class each time (`const o = {}; o.a = 1;`, or `this.x = …` in a method when the constructor
 //! never set `x`).
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use tree_sitter::Node;
 
@@ -10,7 +12,7 @@ use crate::engine::{Ctx, Edit, Fix};
 use crate::language::Lang;
 use crate::rules::js::syntax::{
     elements, evaluated_once, is_class, is_function_like, is_index_key, is_optional_member,
-    is_pure, line_indent, mentions, static_key, unparen, unwrap_expr,
+    is_pure, line_indent, mentions, static_key, unparen, unwrap_expr, visit,
 };
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -90,37 +92,37 @@ fn used_as_map(scope: Node, name: &str, src: &str) -> bool {
     if !text.contains('[') {
         return false;
     }
-    let mut stack = vec![scope];
-    while let Some(n) = stack.pop() {
+    let mut found = false;
+    visit(scope, |n| {
         if n.kind() == "subscript_expression"
             && n.child_by_field_name("object")
                 .is_some_and(|o| o.kind() == "identifier" && src.get(o.byte_range()) == Some(name))
             && n.child_by_field_name("index")
                 .is_some_and(|i| i.kind() != "string")
         {
-            return true;
+            found = true;
+            return None;
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    false
+        Some(true)
+    });
+    found
 }
 
 /// Whether a closure or nested function anywhere in `scope` mentions `name`: then it could
 /// observe the object while the folded values are evaluated.
 fn captured(scope: Node, name: &str, src: &str) -> bool {
-    let mut stack = vec![scope];
-    while let Some(n) = stack.pop() {
+    let mut found = false;
+    visit(scope, |n| {
         if n != scope && is_function_like(n.kind()) {
             if mentions(n, name, src) {
-                return true;
+                found = true;
+                return None;
             }
-            continue;
+            return Some(false);
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    false
+        Some(true)
+    });
+    found
 }
 
 /// Constants whose evaluation cannot observe anything: literals and closures.
@@ -154,18 +156,29 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
     if literal.kind() != "object" {
         return;
     }
+    // A literal evaluated once (module or script level) makes one object: its late
+    // properties cost one transition each, once, and no code sees two shapes of it. Such
+    // objects are mostly registries and lookup tables filled after creation.
+    if evaluated_once(cx) {
+        return;
+    }
     let name = cx.text(name_node);
-    let Some(declaration) = decl
-        .parent()
+    // The enclosing declaration, statement and block, from the walk's ancestors.
+    let frames = cx.ancestor_frames();
+    let mut up = frames.iter().rev().map(|f| f.node);
+    let Some(declaration) = up
+        .next()
         .filter(|p| matches!(p.kind(), "lexical_declaration" | "variable_declaration"))
     else {
         return;
     };
-    let statement = declaration
-        .parent()
-        .filter(|p| p.kind() == "export_statement")
-        .unwrap_or(declaration);
-    let Some(block) = statement.parent().filter(|b| {
+    let mut statement = declaration;
+    let mut next = up.next();
+    if let Some(export) = next.filter(|p| p.kind() == "export_statement") {
+        statement = export;
+        next = up.next();
+    }
+    let Some(block) = next.filter(|b| {
         matches!(
             b.kind(),
             "statement_block" | "program" | "switch_case" | "switch_default"
@@ -173,12 +186,6 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
     }) else {
         return;
     };
-    // A literal evaluated once (module or script level) makes one object: its late
-    // properties cost one transition each, once, and no code sees two shapes of it. Such
-    // objects are mostly registries and lookup tables filled after creation.
-    if evaluated_once(decl, src) {
-        return;
-    }
     // The literal's own keys; spreads and computed keys make it map-like or unknowable.
     let mut keys: HashSet<&str> = HashSet::new();
     for p in elements(literal) {
@@ -213,6 +220,17 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
     let mut needs_capture_check = false;
     let mut folds: Vec<(Node, &str, Node)> = Vec::new();
     let mut findings: Vec<std::ops::Range<usize>> = Vec::new();
+    // Nothing to find unless the rest of the block writes `name.` or `name[` somewhere.
+    let rest = &src[statement.end_byte()..block.end_byte()];
+    let writes = rest.match_indices(name).any(|(i, _)| {
+        let before = rest[..i].bytes().next_back();
+        let after = rest[i + name.len()..].bytes().next();
+        !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.')
+            && matches!(after, Some(b'.' | b'['))
+    });
+    if !writes {
+        return;
+    }
     let mut c = block.walk();
     let mut after = false;
     for stmt in block.named_children(&mut c) {
@@ -228,11 +246,17 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
             continue;
         }
         let Some((key_text, value, key)) = property_assignment(stmt, name, src) else {
-            if reassigns(stmt, name, src) {
+            // Once nothing more can fold, only a plain `name = …` statement matters (the
+            // later assignments are to another object); skip the subtree walks.
+            if foldable {
+                if mentions(stmt, name, src) {
+                    if reassigns(stmt, name, src) {
+                        break;
+                    }
+                    foldable = false;
+                }
+            } else if direct_reassignment(stmt, name, src) {
                 break;
-            }
-            if mentions(stmt, name, src) {
-                foldable = false;
             }
             contiguous = false;
             continue;
@@ -286,12 +310,20 @@ fn enclosing_scope(block: Node) -> Node {
 }
 
 /// Whether a statement assigns `name` itself (`name = …`), at any depth.
+/// `name = …;` as a statement of its own.
+fn direct_reassignment(stmt: Node, name: &str, src: &str) -> bool {
+    stmt.kind() == "expression_statement"
+        && stmt.named_child(0).is_some_and(|e| {
+            e.kind() == "assignment_expression"
+                && e.child_by_field_name("left").is_some_and(|l| {
+                    l.kind() == "identifier" && src.get(l.byte_range()) == Some(name)
+                })
+        })
+}
+
 fn reassigns(stmt: Node, name: &str, src: &str) -> bool {
-    if !mentions(stmt, name, src) {
-        return false;
-    }
-    let mut stack = vec![stmt];
-    while let Some(n) = stack.pop() {
+    let mut found = false;
+    visit(stmt, |n| {
         if matches!(
             n.kind(),
             "assignment_expression" | "augmented_assignment_expression"
@@ -299,12 +331,12 @@ fn reassigns(stmt: Node, name: &str, src: &str) -> bool {
             .child_by_field_name("left")
             .is_some_and(|l| l.kind() == "identifier" && src.get(l.byte_range()) == Some(name))
         {
-            return true;
+            found = true;
+            return None;
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    false
+        Some(true)
+    });
+    found
 }
 
 fn fold_fix(literal: Node, folds: &[(Node, &str, Node)], block: Node, cx: &Ctx, safe: bool) -> Fix {
@@ -399,12 +431,42 @@ fn fold_fix(literal: Node, folds: &[(Node, &str, Node)], block: Node, cx: &Ctx, 
 // ---------------------------------------------------------------------------------------------
 // `this.x = …` in a method when the class never declares or initializes `x`
 
-/// Per file: the late `this.x = …` assignments (by start byte) and each class's fix.
-#[derive(Default)]
+/// One class's late `this.x = …` assignments (by start byte) and the fix that initializes them.
 struct ClassFacts {
-    /// Assignment start byte → the class's start byte.
-    late: HashMap<usize, usize>,
-    fixes: HashMap<usize, Option<Fix>>,
+    late: HashSet<usize>,
+    fix: Option<Fix>,
+}
+
+/// Per file: the facts of each class met so far (by the class's byte range), computed on first
+/// need. No walk of the whole tree: the class is found from the assignment's ancestors.
+#[derive(Default)]
+struct ClassFactsMemo(RefCell<HashMap<(usize, usize), Rc<ClassFacts>>>);
+
+/// The class whose instance `this` is at the current node, when the node runs in an instance
+/// method or field initializer other than the constructor (arrows see the same `this`).
+fn enclosing_instance_member<'t>(cx: &Ctx<'_, 't>) -> Option<Node<'t>> {
+    let mut member: Option<Node<'t>> = None;
+    for f in cx.ancestors() {
+        let n = f.node;
+        match n.kind() {
+            "arrow_function" => {}
+            "method_definition" | "field_definition" | "public_field_definition"
+                if member.is_none() =>
+            {
+                if is_static(n) {
+                    return None;
+                }
+                member = Some(n);
+            }
+            k if is_function_like(k) && member.is_none() => return None, // its own `this`
+            "class_body" if member.is_some() => {}
+            k if is_class(k) => return member.map(|_| n),
+            // A method of an object literal, or anything else between member and class.
+            _ if member.is_some() => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn class_case(node: Node, cx: &mut Ctx) {
@@ -417,17 +479,28 @@ fn class_case(node: Node, cx: &mut Ctx) {
     if left.kind() != "member_expression" || !on_this {
         return;
     }
-    let lang = cx.lang();
-    let facts = cx.memo(|root, src| class_facts(root, src, lang));
-    let Some(class) = facts.late.get(&node.start_byte()) else {
+    let Some(class) = enclosing_instance_member(cx) else {
         return;
     };
-    let fix = facts.fixes.get(class).cloned().flatten();
+    let memo = cx.memo(|_, _| ClassFactsMemo::default());
+    let key = (class.start_byte(), class.end_byte());
+    let cached = memo.0.borrow().get(&key).cloned();
+    let facts = match cached {
+        Some(f) => f,
+        None => {
+            let f = Rc::new(class_facts(class, cx.root(), cx.src(), cx.lang()));
+            memo.0.borrow_mut().insert(key, f.clone());
+            f
+        }
+    };
+    if !facts.late.contains(&node.start_byte()) {
+        return;
+    }
     let f = cx.report(
         node.byte_range(),
         "this property is added outside the constructor: instances change hidden class when the method runs, and code that sees both kinds of instance goes polymorphic; declare it as a field or initialize it in the constructor",
     );
-    f.fix = fix;
+    f.fix = facts.fix.clone();
 }
 
 fn class_name<'s>(class: Node, src: &'s str) -> Option<&'s str> {
@@ -436,77 +509,82 @@ fn class_name<'s>(class: Node, src: &'s str) -> Option<&'s str> {
         .and_then(|n| src.get(n.byte_range()))
 }
 
-fn class_facts(root: Node, src: &str, lang: Lang) -> ClassFacts {
-    let mut classes: Vec<Node> = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
-        if is_class(n.kind()) {
-            classes.push(n);
-        }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    classes.sort_by_key(|n| n.start_byte());
-    let by_name: HashMap<&str, Node> = classes
-        .iter()
-        .filter_map(|c| Some((class_name(*c, src)?, *c)))
-        .collect();
-    let mut facts = ClassFacts::default();
-    for class in &classes {
-        let Some(known) = known_members(*class, src, &by_name, 0) else {
-            continue;
-        };
-        let Some(body) = class.child_by_field_name("body") else {
-            continue;
-        };
-        // Late assignments: first per key, in source order, outside the constructor and the
-        // methods it calls.
-        let ctor_like = constructor_methods(body, src);
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut late: Vec<(Node, &str)> = Vec::new();
-        for member in elements(body) {
-            let runs_at_construction = match member.kind() {
-                "method_definition" => {
-                    if is_static(member) {
-                        continue;
-                    }
-                    member
-                        .child_by_field_name("name")
-                        .and_then(|n| src.get(n.byte_range()))
-                        .is_some_and(|n| ctor_like.contains(n))
-                }
-                "field_definition" | "public_field_definition" => {
-                    if is_static(member) {
-                        continue;
-                    }
-                    false
-                }
-                _ => continue,
-            };
-            if runs_at_construction {
-                continue;
-            }
-            for_this_assignments(member, src, &mut |assign, key| {
-                if !known.contains(key) && seen.insert(key) {
-                    late.push((assign, key));
-                }
-            });
-        }
-        if late.is_empty() {
-            continue;
-        }
-        late.sort_by_key(|(a, _)| a.start_byte());
-        let fix = if lang == Lang::JavaScript {
-            init_fix(*class, body, &late, src)
+/// The classes declared at the top level of the file (or exported there), by name: the only
+/// base classes looked into. A class extending anything else is skipped.
+fn top_level_classes<'t, 's>(root: Node<'t>, src: &'s str) -> HashMap<&'s str, Node<'t>> {
+    let mut out = HashMap::new();
+    for stmt in elements(root) {
+        let decl = if stmt.kind() == "export_statement" {
+            stmt.child_by_field_name("declaration").unwrap_or(stmt)
         } else {
-            None
+            stmt
         };
-        for (assign, _) in &late {
-            facts.late.insert(assign.start_byte(), class.start_byte());
+        if is_class(decl.kind()) {
+            if let Some(name) = class_name(decl, src) {
+                out.insert(name, decl);
+            }
         }
-        facts.fixes.insert(class.start_byte(), fix);
     }
-    facts
+    out
+}
+
+fn class_facts(class: Node, root: Node, src: &str, lang: Lang) -> ClassFacts {
+    let none = ClassFacts {
+        late: HashSet::new(),
+        fix: None,
+    };
+    let by_name = top_level_classes(root, src);
+    let Some(known) = known_members(class, src, &by_name, 0) else {
+        return none;
+    };
+    let Some(body) = class.child_by_field_name("body") else {
+        return none;
+    };
+    // Late assignments: first per key, in source order, outside the constructor and the
+    // methods it calls.
+    let ctor_like = constructor_methods(body, src);
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut late: Vec<(Node, &str)> = Vec::new();
+    for member in elements(body) {
+        let runs_at_construction = match member.kind() {
+            "method_definition" => {
+                if is_static(member) {
+                    continue;
+                }
+                member
+                    .child_by_field_name("name")
+                    .and_then(|n| src.get(n.byte_range()))
+                    .is_some_and(|n| ctor_like.contains(n))
+            }
+            "field_definition" | "public_field_definition" => {
+                if is_static(member) {
+                    continue;
+                }
+                false
+            }
+            _ => continue,
+        };
+        if runs_at_construction {
+            continue;
+        }
+        for_this_assignments(member, src, &mut |assign, key| {
+            if !known.contains(key) && seen.insert(key) {
+                late.push((assign, key));
+            }
+        });
+    }
+    if late.is_empty() {
+        return none;
+    }
+    let fix = if lang == Lang::JavaScript {
+        init_fix(class, body, &late, src)
+    } else {
+        None
+    };
+    ClassFacts {
+        late: late.iter().map(|(a, _)| a.start_byte()).collect(),
+        fix,
+    }
 }
 
 fn is_static(member: Node) -> bool {
@@ -656,13 +734,11 @@ fn for_this_assignments<'t, 's>(
     src: &'s str,
     f: &mut impl FnMut(Node<'t>, &'s str),
 ) {
-    let mut found: Vec<(Node<'t>, &'s str)> = Vec::new();
-    let mut stack = vec![member];
-    while let Some(n) = stack.pop() {
+    visit(member, |n| {
         if n != member
             && ((n.kind() != "arrow_function" && is_function_like(n.kind())) || is_class(n.kind()))
         {
-            continue;
+            return Some(false);
         }
         if n.kind() == "assignment_expression" {
             if let Some(left) = n
@@ -677,18 +753,13 @@ fn for_this_assignments<'t, 's>(
                         .child_by_field_name("property")
                         .filter(|p| p.kind() == "property_identifier")
                     {
-                        found.push((n, &src[p.byte_range()]));
+                        f(n, &src[p.byte_range()]);
                     }
                 }
             }
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    found.sort_by_key(|(n, _)| n.start_byte());
-    for (n, k) in found {
-        f(n, k);
-    }
+        Some(true)
+    });
 }
 
 /// Initializes the late fields to `undefined` at the start of the constructor (after a
@@ -825,7 +896,7 @@ mod tests {
 
     #[test]
     fn unknown_base_classes_are_skipped() {
-        let out = check("x.js", "class A extends B { m() { this.x = 1; } }\nclass C { m() { this.y = 1; } }\nclass D extends C { n() { this.y = 2; this.z = 1; } }\n");
+        let out = check("x.js", "class A extends B { m() { this.x = 1; } }\nclass C { m() { this.y = 1; } }\nclass D extends C { n() { this.y = 2; this.z = 1; } }\nclass E { m() { return { f() { this.w = 1; } }; } }\n");
         assert_eq!(out.ids(), ["js/late-property"; 3]);
     }
 

@@ -36,9 +36,20 @@ enum Kind {
     Unknown,
 }
 
+/// How many elements of a literal are classified.
+const MAX_CLASSIFIED: usize = 512;
+
+/// Plain decimal digits that fit a SMI, without parsing: the common case in numeric data.
+fn small_decimal(text: &str) -> bool {
+    text.len() <= 9
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+}
+
 fn classify(node: Node, src: &str) -> Kind {
     let node = unparen(node);
     match node.kind() {
+        "number" if small_decimal(&src[node.byte_range()]) => Kind::Smi,
         "number" => match number_value(&src[node.byte_range()]) {
             Some(v) if is_smi(v) => Kind::Smi,
             Some(_) => Kind::Double { special: false },
@@ -193,12 +204,14 @@ pub(crate) fn mixed_element_kinds(node: Node, cx: &mut Ctx) {
 
 fn literal(array: Node, cx: &mut Ctx) {
     let src = cx.src();
-    if consumed_at_once(array, src) {
-        return;
-    }
     let (mut smi, mut double, mut special, mut other, mut len) = (0, 0, 0, 0, 0);
     for e in elements(array) {
         len += 1;
+        // The kind of a literal is settled by its first elements; data tables of thousands of
+        // numbers are not read to the end.
+        if len > MAX_CLASSIFIED {
+            continue;
+        }
         match classify(e, src) {
             Kind::Smi => smi += 1,
             Kind::Double { special: s } => {
@@ -227,6 +240,10 @@ fn literal(array: Node, cx: &mut Ctx) {
     } else {
         return;
     };
+    // Looked up last: it needs the parent, and most literals are of one kind.
+    if consumed_at_once(array, src) {
+        return;
+    }
     cx.report(array.byte_range(), message);
 }
 

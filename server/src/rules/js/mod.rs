@@ -102,8 +102,15 @@ mod loop_depth_tests {
         ] {
             assert_eq!(depth(src), 1, "{src}");
         }
-        assert_eq!(depth("for (;;) { xs.forEach((x) => { new Array(); }); }"), 2);
-        assert_eq!(depth("for (let i = new Array(); i; ) {}"), 0, "the initializer runs once");
+        assert_eq!(
+            depth("for (;;) { xs.forEach((x) => { new Array(); }); }"),
+            2
+        );
+        assert_eq!(
+            depth("for (let i = new Array(); i; ) {}"),
+            0,
+            "the initializer runs once"
+        );
         assert_eq!(depth("for (;;) { function f() { new Array(); } }"), 0);
         assert_eq!(depth("const cb = (x) => new Array(); xs.forEach(cb);"), 0);
     }

@@ -1,6 +1,7 @@
 //! `js/property-order`: objects with the same keys in a different order get different hidden
 //! classes, so code that sees both goes polymorphic.
 
+use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -66,10 +67,16 @@ fn literal_keys<'s, 't>(lit: Node<'t>, src: &'s str) -> Option<Vec<(&'s str, Nod
             }
             return None;
         }
-        if name == "__proto__" || keys.iter().any(|(k, _)| *k == name) {
+        if name == "__proto__" {
             return None;
         }
         keys.push((name, p));
+    }
+    // Duplicate keys (the later one wins) make the order ambiguous.
+    let mut names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return None;
     }
     Some(keys)
 }
@@ -102,54 +109,30 @@ fn hashes(keys: &[(&str, Node)]) -> (u64, u64) {
     (set, order.finish())
 }
 
-/// Per file: for each key set (by hash), the first literal with it in source order.
-struct FirstSeen(HashMap<u64, Range<usize>>);
-
-fn first_seen(root: Node, src: &str) -> FirstSeen {
-    let mut map: HashMap<u64, Range<usize>> = HashMap::new();
-    let mut cursor = root.walk();
-    // Pre-order walk: literals are met in source order.
-    'walk: loop {
-        let n = cursor.node();
-        if n.kind() == "object" {
-            if let Some(keys) = literal_keys(n, src)
-                // Literals evaluated once (module level) are single objects — configuration,
-                // schemas, data tables — rather than one of many objects of a kind.
-                .filter(|k| k.len() >= 2 && !is_descriptor_table(k) && !evaluated_once(n, src))
-            {
-                map.entry(hashes(&keys).0).or_insert_with(|| n.byte_range());
-            }
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    FirstSeen(map)
-}
+/// Per file: for each key set (by hash), the first literal with it. The walk meets literals
+/// in source order, so the first one recorded is the first in the file; no separate walk.
+#[derive(Default)]
+struct FirstSeen(RefCell<HashMap<u64, Range<usize>>>);
 
 fn literal_order(lit: Node, cx: &mut Ctx) {
     let src = cx.src();
     let Some(keys) = literal_keys(lit, src)
-        .filter(|k| k.len() >= 2 && !is_descriptor_table(k) && !evaluated_once(lit, src))
+        .filter(|k| k.len() >= 2 && !is_descriptor_table(k) && !evaluated_once(cx))
     else {
         return;
     };
     let (set, _) = hashes(&keys);
-    let seen = cx.memo(first_seen);
-    let Some(first_range) = seen.0.get(&set).cloned() else {
-        return;
+    let seen = cx.memo(|_, _| FirstSeen::default());
+    let first_range = {
+        let mut map = seen.0.borrow_mut();
+        match map.get(&set) {
+            Some(r) => r.clone(),
+            None => {
+                map.insert(set, lit.byte_range());
+                return;
+            }
+        }
     };
-    if first_range == lit.byte_range() {
-        return;
-    }
     let Some(first) = cx
         .root()
         .descendant_for_byte_range(first_range.start, first_range.end)
@@ -373,7 +356,7 @@ fn in_constructor(cx: &Ctx) -> bool {
 
 fn constructor_branches(ifs: Node, cx: &mut Ctx) {
     // Only the head of an `else if` chain.
-    if ifs.parent().is_some_and(|p| p.kind() == "else_clause") || !in_constructor(cx) {
+    if cx.parent().is_some_and(|p| p.kind() == "else_clause") || !in_constructor(cx) {
         return;
     }
     let src = cx.src();

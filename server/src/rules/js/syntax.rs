@@ -257,6 +257,38 @@ pub(crate) fn is_index_key(name: &str) -> bool {
         && name.len() <= 10
 }
 
+/// Visits `node` and its named descendants in source order with a single cursor (creating a
+/// cursor per node would allocate per node). `visit` returns whether to look inside the node;
+/// returning `None` stops the walk.
+pub(crate) fn visit<'t>(node: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Option<bool>) {
+    let mut cursor = node.walk();
+    loop {
+        let n = cursor.node();
+        let descend = if n.is_named() {
+            match visit(n) {
+                Some(d) => d,
+                None => return,
+            }
+        } else {
+            false // a token: nothing named inside
+        };
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
 /// Whether an identifier named `name` occurs anywhere in `node` as a variable reference
 /// (identifiers and shorthand properties; property names after `.` are a different kind).
 pub(crate) fn mentions(node: Node, name: &str, src: &str) -> bool {
@@ -266,8 +298,8 @@ pub(crate) fn mentions(node: Node, name: &str, src: &str) -> bool {
     if !text.contains(name) {
         return false;
     }
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
+    let mut found = false;
+    visit(node, |n| {
         if matches!(
             n.kind(),
             "identifier"
@@ -275,12 +307,12 @@ pub(crate) fn mentions(node: Node, name: &str, src: &str) -> bool {
                 | "shorthand_property_identifier_pattern"
         ) && src.get(n.byte_range()) == Some(name)
         {
-            return true;
+            found = true;
+            return None;
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    false
+        Some(true)
+    });
+    found
 }
 
 /// Whether any identifier token equal to `name` appears in the text of `node`: a conservative
@@ -315,28 +347,41 @@ pub(crate) fn line_indent(src: &str, at: usize) -> &str {
     &rest[..end]
 }
 
-/// Whether code at `node` runs once per program rather than once per call: it is not inside a
-/// function, or only inside functions called on the spot (IIFEs, `(function () { … }).call(this)`)
-/// and AMD module factories (`define([…], function (…) { … })`).
-pub(crate) fn evaluated_once(node: Node, src: &str) -> bool {
-    let mut n = node.parent();
-    while let Some(p) = n {
-        if is_function_like(p.kind()) && !runs_on_the_spot(p, src) {
+/// Whether code runs once per program rather than once per call: it is not inside a function,
+/// or only inside functions called on the spot (IIFEs, `(function () { … }).call(this)`) and AMD
+/// module factories (`define([…], function (…) { … })`). `ancestors` yields the code's parent,
+/// grandparent, … outwards (cheap: no `Node::parent` calls, which walk down from the root).
+pub(crate) fn evaluated_once_from<'t>(
+    ancestors: impl Iterator<Item = Node<'t>> + Clone,
+    src: &str,
+) -> bool {
+    let mut it = ancestors;
+    while let Some(a) = it.next() {
+        if is_function_like(a.kind()) && !runs_on_the_spot(a, it.clone(), src) {
             return false;
         }
-        n = p.parent();
     }
     true
 }
 
-fn runs_on_the_spot(func: Node, src: &str) -> bool {
-    let Some(mut parent) = func.parent() else {
+/// [`evaluated_once_from`] for the node a rule is looking at.
+pub(crate) fn evaluated_once(cx: &crate::engine::Ctx) -> bool {
+    evaluated_once_from(cx.ancestor_frames().iter().rev().map(|f| f.node), cx.src())
+}
+
+/// `ancestors` yields the function's parent, grandparent, … outwards.
+fn runs_on_the_spot<'t>(
+    func: Node<'t>,
+    mut ancestors: impl Iterator<Item = Node<'t>>,
+    src: &str,
+) -> bool {
+    let mut child = func;
+    let Some(mut parent) = ancestors.next() else {
         return false;
     };
-    let mut child = func;
     while parent.kind() == "parenthesized_expression" {
         child = parent;
-        match parent.parent() {
+        match ancestors.next() {
             Some(p) => parent = p,
             None => return false,
         }
@@ -347,11 +392,11 @@ fn runs_on_the_spot(func: Node, src: &str) -> bool {
             parent
                 .child_by_field_name("property")
                 .is_some_and(|p| matches!(&src[p.byte_range()], "call" | "apply"))
-                && parent
-                    .parent()
+                && ancestors
+                    .next()
                     .is_some_and(|c| c.kind() == "call_expression")
         }
-        "arguments" => parent.parent().is_some_and(|call| {
+        "arguments" => ancestors.next().is_some_and(|call| {
             call.kind() == "call_expression"
                 && call
                     .child_by_field_name("function")
