@@ -115,3 +115,23 @@ mod loop_depth_tests {
         assert_eq!(depth("const cb = (x) => new Array(); xs.forEach(cb);"), 0);
     }
 }
+
+#[cfg(test)]
+mod extension_tests {
+    use crate::rules::test_support::check;
+
+    /// Every JS/TS extension is analysed by the pack.
+    #[test]
+    fn every_extension_is_covered() {
+        let src = "export function f(o) {\n  delete o.a;\n  return new Array(1, 2);\n}\n";
+        for name in [
+            "x.js", "x.mjs", "x.cjs", "x.jsx", "x.ts", "x.mts", "x.cts", "x.tsx",
+        ] {
+            assert_eq!(
+                check(name, src).ids(),
+                ["js/delete-property", "js/array-holes"],
+                "{name}"
+            );
+        }
+    }
+}
