@@ -43,6 +43,14 @@ pub struct Frame<'t> {
     is_callback: bool,
 }
 
+impl Frame<'_> {
+    /// Whether this node is a closure passed to an iteration method (`forEach`, `map`, …), so
+    /// its body runs once per element.
+    pub fn is_callback(&self) -> bool {
+        self.is_callback
+    }
+}
+
 /// What a rule's check sees: the source, where the node sits, and a place to report.
 pub struct Ctx<'a, 't> {
     src: &'a str,
@@ -92,8 +100,18 @@ impl<'a, 't> Ctx<'a, 't> {
         self.stack.last().map_or(0, |f| f.loop_depth)
     }
 
+    /// The current node's frame (its node, loop depth and whether it is an iteration callback).
+    pub fn frame(&self) -> Option<&Frame<'t>> {
+        self.stack.last()
+    }
+
     pub fn parent(&self) -> Option<Node<'t>> {
         self.stack.len().checked_sub(2).map(|i| self.stack[i].node)
+    }
+
+    /// The ancestors' frames, outermost first (the current node's own frame excluded).
+    pub fn ancestor_frames(&self) -> &'a [Frame<'t>] {
+        &self.stack[..self.stack.len().saturating_sub(1)]
     }
 
     /// Ancestors from the parent outwards, with their loop depths.
