@@ -234,17 +234,7 @@ fn field_site_edits(
             _ => {}
         }
         if n.child_count() > 0 {
-            c.reset(n);
-            if c.goto_first_child() {
-                loop {
-                    if c.node().is_named() {
-                        stack.push(c.node());
-                    }
-                    if !c.goto_next_sibling() {
-                        break;
-                    }
-                }
-            }
+            stack.extend(n.named_children(&mut c));
         }
     }
     Some(())
@@ -274,17 +264,7 @@ fn callers_do_not_deref(root: Node, src: &str, name: &str) -> bool {
             }
         }
         if n.child_count() > 0 {
-            c.reset(n);
-            if c.goto_first_child() {
-                loop {
-                    if c.node().is_named() {
-                        stack.push(c.node());
-                    }
-                    if !c.goto_next_sibling() {
-                        break;
-                    }
-                }
-            }
+            stack.extend(n.named_children(&mut c));
         }
     }
     true
