@@ -114,6 +114,7 @@
 //! User documentation (how to make each profile, what a summary shows): `USAGE.md` beside this
 //! file. The Python file format: [`python`].
 
+pub mod annotate;
 pub mod dhat;
 pub mod discover;
 pub mod display;
