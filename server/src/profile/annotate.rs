@@ -92,12 +92,9 @@ pub fn annotate(
                 let Some(func) = enclosing_function(tree, &f.range) else {
                     continue;
                 };
-                let cold = *cold_functions.entry(func).or_insert_with(|| {
-                    matches!(
-                        set.enclosing(path, src, tree, f.range.clone()),
-                        Heat::Cold { .. }
-                    )
-                });
+                let cold = *cold_functions
+                    .entry(func.clone())
+                    .or_insert_with(|| is_cold(set, path, src, tree, &f.range, &func));
                 if cold {
                     if !configured {
                         f.severity = Severity::Hint;
@@ -244,6 +241,47 @@ pub fn figure(m: &Measured, inclusive: bool) -> String {
         out.push_str(STALE);
     }
     out
+}
+
+/// Whether the function `func` (the innermost one around `range`) is covered by the profiles but
+/// shows no bytes. For line profiles, its body's lines count, not its header: in Python the `def`
+/// line also allocates when the module runs (the function object), however cold the function
+/// is. For V8 the function itself (its position) counts.
+fn is_cold(
+    set: &ProfileSet,
+    path: &Path,
+    src: &str,
+    tree: &Tree,
+    range: &Range<usize>,
+    func: &Range<usize>,
+) -> bool {
+    let id = set.workspace().file_id(path);
+    let covering = || {
+        set.profiles()
+            .iter()
+            .filter(move |p| id.is_some_and(|id| p.files.contains_key(&id)))
+    };
+    let by_function = covering().any(|p| p.profile.granularity == Granularity::Function);
+    let by_line = covering().any(|p| p.profile.granularity == Granularity::Line);
+    let function_cold = || {
+        matches!(
+            set.enclosing(path, src, tree, range.clone()),
+            Heat::Cold { .. }
+        )
+    };
+    let body_cold = || {
+        let body = tree
+            .root_node()
+            .descendant_for_byte_range(func.start, func.end)
+            .filter(|n| n.byte_range() == *func)
+            .and_then(|n| n.child_by_field_name("body"))
+            .map_or(func.clone(), |b| b.byte_range());
+        matches!(
+            set.span(path, source::lines_of(src, body)),
+            Heat::Cold { .. }
+        )
+    };
+    (!by_function || function_cold()) && (!by_line || body_cold())
 }
 
 /// Why a function counts as cold, in the terms of what the profiles measure.
