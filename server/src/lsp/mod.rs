@@ -17,6 +17,7 @@ mod configuration;
 mod diagnostics;
 pub mod encoding;
 mod notifications;
+mod profiles;
 mod requests;
 mod settings;
 mod state;
@@ -78,6 +79,7 @@ where
     let _ = tokio::time::timeout(DRAIN, server).await;
     let _ = tokio::time::timeout(DRAIN, writer).await;
     session.queue.close();
+    session.profiles.close();
     publisher.abort();
     if end == transport::InputEnd::ServerGone {
         eprintln!("heap-audit: the protocol layer stopped unexpectedly");

@@ -69,7 +69,8 @@ pub fn annotate(
     if !set.covers(path) {
         return measured;
     }
-    let stale = set.is_stale(path) || changed_since_profiles(set, path);
+    let stale = stale_now(set, path);
+    let by_line = lines_only(set, path);
     let reg = registry();
     let is_meta = |rule: u16| rule == reg.unused_suppression() || rule == reg.hot_site();
     // Whether a function (by its byte range) is cold, asked once per function.
@@ -79,7 +80,7 @@ pub fn annotate(
             continue;
         }
         let configured = matches!(settings.level(f.rule), Some(Level::On(_)));
-        match set.finding(path, src, tree, f.range.clone()) {
+        match measure(set, path, src, tree, &f.range, by_line) {
             Heat::Hot(mut m) => {
                 m.stale |= stale;
                 if !configured && m.share >= options.min_share {
@@ -94,7 +95,7 @@ pub fn annotate(
                 };
                 let cold = *cold_functions
                     .entry(func.clone())
-                    .or_insert_with(|| is_cold(set, path, src, tree, &f.range, &func));
+                    .or_insert_with(|| is_cold(set, path, src, tree, &f.range, &func, by_line));
                 if cold {
                     if !configured {
                         f.severity = Severity::Hint;
@@ -243,6 +244,37 @@ pub fn figure(m: &Measured, inclusive: bool) -> String {
     out
 }
 
+/// Whether every profile covering the file measures lines (no V8 profile): then a line's figures
+/// come from the per-line tables.
+fn lines_only(set: &ProfileSet, path: &Path) -> bool {
+    let id = set.workspace().file_id(path);
+    set.profiles()
+        .iter()
+        .filter(|p| id.is_some_and(|id| p.files.contains_key(&id)))
+        .all(|p| p.profile.granularity == Granularity::Line)
+}
+
+/// [`ProfileSet::finding`], read from the per-line tables for a one-line finding when the file's
+/// profiles are by line (the same figures, without a pass over the call tree: this runs on
+/// every analysis of the document).
+fn measure(
+    set: &ProfileSet,
+    path: &Path,
+    src: &str,
+    tree: &Tree,
+    range: &Range<usize>,
+    by_line: bool,
+) -> Heat {
+    let lines = source::lines_of(src, range.clone());
+    if by_line && lines.start() == lines.end() {
+        return match set.line(path, *lines.start()) {
+            Some(m) => Heat::Hot(m),
+            None => Heat::Cold { stale: false },
+        };
+    }
+    set.finding(path, src, tree, range.clone())
+}
+
 /// Whether the function `func` (the innermost one around `range`) is covered by the profiles but
 /// shows no bytes. For line profiles, its body's lines count, not its header: in Python the `def`
 /// line also allocates when the module runs (the function object), however cold the function
@@ -254,6 +286,7 @@ fn is_cold(
     tree: &Tree,
     range: &Range<usize>,
     func: &Range<usize>,
+    lines_only: bool,
 ) -> bool {
     let id = set.workspace().file_id(path);
     let covering = || {
@@ -276,10 +309,12 @@ fn is_cold(
             .filter(|n| n.byte_range() == *func)
             .and_then(|n| n.child_by_field_name("body"))
             .map_or(func.clone(), |b| b.byte_range());
-        matches!(
-            set.span(path, source::lines_of(src, body)),
-            Heat::Cold { .. }
-        )
+        let lines = source::lines_of(src, body);
+        if lines_only {
+            // Per-line tables: no pass over the call tree.
+            return lines.into_iter().all(|l| set.line(path, l).is_none());
+        }
+        matches!(set.span(path, lines), Heat::Cold { .. })
     };
     (!by_function || function_cold()) && (!by_line || body_cold())
 }
@@ -299,9 +334,12 @@ fn cold_reason(set: &ProfileSet, path: &Path) -> &'static str {
     }
 }
 
-/// Whether the file was modified after a profile that covers it was written (checked now: the
-/// flag the profiles computed when they were loaded may predate a save).
-fn changed_since_profiles(set: &ProfileSet, path: &Path) -> bool {
+/// "Profile older than file": whether the file was modified after a profile that covers it was
+/// written, as the profiles found when they were loaded or as the file is now (a save since).
+pub fn stale_now(set: &ProfileSet, path: &Path) -> bool {
+    if set.is_stale(path) {
+        return true;
+    }
     let Some(id) = set.workspace().file_id(path) else {
         return false;
     };
@@ -407,6 +445,31 @@ mod tests {
             .map(|m| m.as_ref().map(|m| m.bytes))
             .collect();
         assert_eq!(bytes, [Some(8000), Some(2000), None]);
+    }
+
+    #[test]
+    fn the_per_line_reading_agrees_with_the_call_tree_pass() {
+        let set = set();
+        let tree = parse_str(Lang::Rust, SRC, DEFAULT_PARSE_BUDGET).unwrap();
+        let path = Path::new("/w/src/main.rs");
+        assert!(lines_only(&set, path));
+        for (at, _) in SRC.match_indices(|c: char| !c.is_whitespace()) {
+            let range = at..at + 1;
+            let slow = set.finding(path, SRC, &tree, range.clone());
+            let fast = measure(&set, path, SRC, &tree, &range, true);
+            match (&slow, &fast) {
+                (Heat::Hot(a), Heat::Hot(b)) => assert_eq!(a, b, "at {at}"),
+                (Heat::Cold { .. }, Heat::Cold { .. }) => {}
+                _ => panic!("at {at}: {slow:?} vs {fast:?}"),
+            }
+            if let Some(func) = enclosing_function(&tree, &range) {
+                assert_eq!(
+                    is_cold(&set, path, SRC, &tree, &range, &func, true),
+                    is_cold(&set, path, SRC, &tree, &range, &func, false),
+                    "at {at}"
+                );
+            }
+        }
     }
 
     #[test]
