@@ -2,7 +2,8 @@
 //!
 //! Converts between LSP positions and the engine's byte ranges at this boundary and nowhere else
 //! (`encoding`). One file per LSP method under `requests/` and `notifications/`; the shared state
-//! is in `state`, the analysis thread and the ordered publisher in `worker`.
+//! is in `state`, the analysis thread and the ordered publisher in `worker`, the allocation profiles
+//! of each workspace folder (loaded on their own thread) in `profiles`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
