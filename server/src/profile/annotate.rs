@@ -70,7 +70,7 @@ pub fn annotate(
         return measured;
     }
     let stale = stale_now(set, path);
-    let by_line = lines_only(set, path);
+    let index = Index::new(set, path, src, tree);
     let reg = registry();
     let is_meta = |rule: u16| rule == reg.unused_suppression() || rule == reg.hot_site();
     // Whether a function (by its byte range) is cold, asked once per function.
@@ -80,7 +80,7 @@ pub fn annotate(
             continue;
         }
         let configured = matches!(settings.level(f.rule), Some(Level::On(_)));
-        match measure(set, path, src, tree, &f.range, by_line) {
+        match measure(set, path, src, tree, &f.range, &index) {
             Heat::Hot(mut m) => {
                 m.stale |= stale;
                 if !configured && m.share >= options.min_share {
@@ -95,7 +95,7 @@ pub fn annotate(
                 };
                 let cold = *cold_functions
                     .entry(func.clone())
-                    .or_insert_with(|| is_cold(set, path, src, tree, &f.range, &func, by_line));
+                    .or_insert_with(|| is_cold(set, path, src, tree, &f.range, &func, &index));
                 if cold {
                     if !configured {
                         f.severity = Severity::Hint;
@@ -244,33 +244,84 @@ pub fn figure(m: &Measured, inclusive: bool) -> String {
     out
 }
 
-/// Whether every profile covering the file measures lines (no V8 profile): then a line's figures
-/// come from the per-line tables.
-fn lines_only(set: &ProfileSet, path: &Path) -> bool {
-    let id = set.workspace().file_id(path);
-    set.profiles()
-        .iter()
-        .filter(|p| id.is_some_and(|id| p.files.contains_key(&id)))
-        .all(|p| p.profile.granularity == Granularity::Line)
+/// A V8 function position `(line, column)` and the function node it falls in (`None`: the
+/// module's top level).
+type Position = ((u32, u32), Option<Range<usize>>);
+
+/// How a file's figures can be read from the per-line tables (one lookup) instead of a pass
+/// over the profiles' call trees: this runs on every analysis of the document.
+enum Index {
+    /// Every profile covering the file is by line (DHAT, tracemalloc).
+    Lines,
+    /// Every one is by function (V8): its function positions, each with the function node it
+    /// falls in (`None`: the module's top level).
+    Functions(Vec<Position>),
+    /// Both kinds: no shortcut.
+    Mixed,
 }
 
-/// [`ProfileSet::finding`], read from the per-line tables for a one-line finding when the file's
-/// profiles are by line (the same figures, without a pass over the call tree: this runs on
-/// every analysis of the document).
+impl Index {
+    fn new(set: &ProfileSet, path: &Path, src: &str, tree: &Tree) -> Index {
+        let id = set.workspace().file_id(path);
+        let covering = || {
+            set.profiles()
+                .iter()
+                .filter(move |p| id.is_some_and(|id| p.files.contains_key(&id)))
+        };
+        if covering().all(|p| p.profile.granularity == Granularity::Line) {
+            return Index::Lines;
+        }
+        if !covering().all(|p| p.profile.granularity == Granularity::Function) {
+            return Index::Mixed;
+        }
+        let positions = set
+            .positions(path)
+            .into_iter()
+            .map(|(line, col)| {
+                let column = (col > 0).then_some(col);
+                ((line, col), source::function_at(tree, src, line, column))
+            })
+            .collect();
+        Index::Functions(positions)
+    }
+}
+
+/// [`ProfileSet::finding`], read from the per-line tables where the [`Index`] allows: a one-line
+/// finding under line profiles, or a finding in a function with one V8 position (the same
+/// figures; the call-tree pass is the fallback).
 fn measure(
     set: &ProfileSet,
     path: &Path,
     src: &str,
     tree: &Tree,
     range: &Range<usize>,
-    by_line: bool,
+    index: &Index,
 ) -> Heat {
-    let lines = source::lines_of(src, range.clone());
-    if by_line && lines.start() == lines.end() {
-        return match set.line(path, *lines.start()) {
-            Some(m) => Heat::Hot(m),
-            None => Heat::Cold { stale: false },
-        };
+    match index {
+        Index::Lines => {
+            let lines = source::lines_of(src, range.clone());
+            if lines.start() == lines.end() {
+                return match set.line(path, *lines.start()) {
+                    Some(m) => Heat::Hot(m),
+                    None => Heat::Cold { stale: false },
+                };
+            }
+        }
+        Index::Functions(positions) => {
+            let func = enclosing_function(tree, range);
+            let mut hits = positions.iter().filter(|(_, f)| *f == func);
+            match (hits.next(), hits.next()) {
+                (None, _) => return Heat::Cold { stale: false },
+                (Some(((line, col), _)), None) => {
+                    return match set.position(path, *line, *col) {
+                        Some(m) => Heat::Hot(m),
+                        None => Heat::Cold { stale: false },
+                    };
+                }
+                _ => {}
+            }
+        }
+        Index::Mixed => {}
     }
     set.finding(path, src, tree, range.clone())
 }
@@ -286,7 +337,7 @@ fn is_cold(
     tree: &Tree,
     range: &Range<usize>,
     func: &Range<usize>,
-    lines_only: bool,
+    index: &Index,
 ) -> bool {
     let id = set.workspace().file_id(path);
     let covering = || {
@@ -296,11 +347,13 @@ fn is_cold(
     };
     let by_function = covering().any(|p| p.profile.granularity == Granularity::Function);
     let by_line = covering().any(|p| p.profile.granularity == Granularity::Line);
-    let function_cold = || {
-        matches!(
+    let function_cold = || match index {
+        // No position of any profile falls in the function itself.
+        Index::Functions(positions) => !positions.iter().any(|(_, f)| f.as_ref() == Some(func)),
+        _ => matches!(
             set.enclosing(path, src, tree, range.clone()),
             Heat::Cold { .. }
-        )
+        ),
     };
     let body_cold = || {
         let body = tree
@@ -310,7 +363,7 @@ fn is_cold(
             .and_then(|n| n.child_by_field_name("body"))
             .map_or(func.clone(), |b| b.byte_range());
         let lines = source::lines_of(src, body);
-        if lines_only {
+        if matches!(index, Index::Lines) {
             // Per-line tables: no pass over the call tree.
             return lines.into_iter().all(|l| set.line(path, l).is_none());
         }
@@ -452,24 +505,52 @@ mod tests {
         let set = set();
         let tree = parse_str(Lang::Rust, SRC, DEFAULT_PARSE_BUDGET).unwrap();
         let path = Path::new("/w/src/main.rs");
-        assert!(lines_only(&set, path));
-        for (at, _) in SRC.match_indices(|c: char| !c.is_whitespace()) {
+        let index = Index::new(&set, path, SRC, &tree);
+        assert!(matches!(index, Index::Lines));
+        same_answers(&set, path, SRC, &tree, &index);
+
+        // V8: per function.
+        let js = "const keep = [];\nfunction makeRows(n) {\n  const rows = [];\n  delete rows.x;\n  return rows;\n}\nfunction idle() {\n  delete keep.y;\n}\nkeep.push(makeRows(3));\n";
+        let v8 = r#"{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":1,"children":[
+          {"callFrame":{"functionName":"","scriptId":"5","url":"file:///srv/app.js","lineNumber":0,"columnNumber":0},"selfSize":100,"id":2,"children":[
+            {"callFrame":{"functionName":"makeRows","scriptId":"5","url":"file:///srv/app.js","lineNumber":1,"columnNumber":17},"selfSize":3000,"id":3,"children":[]}]}]}}"#;
+        let ws = Workspace::from_files(Path::new("/w"), [PathBuf::from("app.js")]);
+        let mut set = ProfileSet::new(Arc::new(ws));
+        set.add(crate::profile::v8::read(Path::new("x.heapprofile"), v8.as_bytes()).unwrap());
+        let tree = parse_str(Lang::JavaScript, js, DEFAULT_PARSE_BUDGET).unwrap();
+        let path = Path::new("/w/app.js");
+        let index = Index::new(&set, path, js, &tree);
+        assert!(
+            matches!(&index, Index::Functions(p) if p.len() == 2),
+            "two positions"
+        );
+        same_answers(&set, path, js, &tree, &index);
+    }
+
+    /// The shortcut and the call-tree pass agree at every position of `src`.
+    fn same_answers(set: &ProfileSet, path: &Path, src: &str, tree: &Tree, index: &Index) {
+        let mut hot = 0;
+        for (at, _) in src.match_indices(|c: char| !c.is_whitespace()) {
             let range = at..at + 1;
-            let slow = set.finding(path, SRC, &tree, range.clone());
-            let fast = measure(&set, path, SRC, &tree, &range, true);
+            let slow = set.finding(path, src, tree, range.clone());
+            let fast = measure(set, path, src, tree, &range, index);
             match (&slow, &fast) {
-                (Heat::Hot(a), Heat::Hot(b)) => assert_eq!(a, b, "at {at}"),
+                (Heat::Hot(a), Heat::Hot(b)) => {
+                    assert_eq!(a, b, "at {at}");
+                    hot += 1;
+                }
                 (Heat::Cold { .. }, Heat::Cold { .. }) => {}
                 _ => panic!("at {at}: {slow:?} vs {fast:?}"),
             }
-            if let Some(func) = enclosing_function(&tree, &range) {
+            if let Some(func) = enclosing_function(tree, &range) {
                 assert_eq!(
-                    is_cold(&set, path, SRC, &tree, &range, &func, true),
-                    is_cold(&set, path, SRC, &tree, &range, &func, false),
+                    is_cold(set, path, src, tree, &range, &func, index),
+                    is_cold(set, path, src, tree, &range, &func, &Index::Mixed),
                     "at {at}"
                 );
             }
         }
+        assert!(hot > 0);
     }
 
     #[test]
