@@ -12,6 +12,8 @@
 //! owned-param-public = false
 //! [profile]
 //! paths = ["dhat-heap.json", "*.heapprofile"]
+//! inlay-hints = 5                   # hot lines per file with an inlay hint (0: none)
+//! min-share = 0.01                  # only lines with at least this share of the bytes
 //! ```
 
 use std::collections::BTreeMap;
@@ -81,10 +83,33 @@ struct RawRust {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawProfile {
     #[serde(default)]
     paths: Vec<String>,
+    #[serde(default)]
+    inlay_hints: Option<usize>,
+    #[serde(default)]
+    min_share: Option<f64>,
+}
+
+/// `profile` in editor settings: `{"paths": [...], "inlayHints": {"count": 5, "minShare": 0.01}}`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawLspProfile {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    inlay_hints: Option<RawInlayHints>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawInlayHints {
+    #[serde(default)]
+    count: Option<usize>,
+    #[serde(default)]
+    min_share: Option<f64>,
 }
 
 /// LSP settings: the same keys as the file, in JSON, plus editor-only ones.
@@ -100,7 +125,7 @@ struct RawLspSettings {
     #[serde(default)]
     rust: Option<RawRust>,
     #[serde(default)]
-    profile: Option<RawProfile>,
+    profile: Option<RawLspProfile>,
     #[serde(default, alias = "unsafe-fixes")]
     unsafe_fixes: Option<bool>,
 }
@@ -120,7 +145,13 @@ pub struct Config {
     pub python_target: Option<(u32, u32)>,
     pub global_in_loop_threshold: Option<u32>,
     pub owned_param_public: Option<bool>,
+    /// `[profile] paths`: globs of the profile files, relative to the folder.
     pub profile_paths: Vec<String>,
+    /// `[profile] inlay-hints`: how many hot lines per file get an inlay hint (and, without a
+    /// finding, a `profile/hot-site` diagnostic).
+    pub profile_inlay_hints: Option<usize>,
+    /// `[profile] min-share`: the smallest share of the profile's bytes a line needs for that.
+    pub profile_min_share: Option<f64>,
     /// Editor setting: fix-all also applies unsafe fixes.
     pub unsafe_fixes: Option<bool>,
     /// Where this layer came from, for messages.
@@ -158,6 +189,16 @@ fn validate_pattern(pattern: &str) -> Result<(), String> {
             .unwrap_or_default();
         Err(format!(
             "unknown rule `{pattern}`{hint} (`heap-audit rules` lists them)"
+        ))
+    }
+}
+
+fn check_min_share(share: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&share) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{share} is not a share (expected a number from 0 to 1, e.g. 0.01 for 1%)"
         ))
     }
 }
@@ -225,13 +266,28 @@ impl Config {
                 err(at, format!("invalid exclude glob `{glob}`: {}", e.kind()))
             })?;
         }
+        let profile = raw.profile.unwrap_or_default();
+        if let Some(share) = profile.min_share {
+            check_min_share(share).map_err(|m| {
+                let at = text.find("min-share").map(|s| s..s + 1);
+                err(at, format!("[profile] min-share: {m}"))
+            })?;
+        }
+        for glob in &profile.paths {
+            globset::Glob::new(glob).map_err(|e| {
+                let at = text.find(glob.as_str()).map(|s| s..s + 1);
+                err(at, format!("invalid profile glob `{glob}`: {}", e.kind()))
+            })?;
+        }
         Ok(Config {
             rules,
             exclude: raw.exclude,
             python_target,
             global_in_loop_threshold: raw.python.as_ref().and_then(|p| p.global_in_loop_threshold),
             owned_param_public: raw.rust.as_ref().and_then(|r| r.owned_param_public),
-            profile_paths: raw.profile.map(|p| p.paths).unwrap_or_default(),
+            profile_paths: profile.paths,
+            profile_inlay_hints: profile.inlay_hints,
+            profile_min_share: profile.min_share,
             unsafe_fixes: None,
             source: Some(path.to_owned()),
         })
@@ -284,13 +340,28 @@ impl Config {
             ),
             None => None,
         };
+        let profile = raw.profile.unwrap_or_default();
+        let hints = profile.inlay_hints.unwrap_or_default();
+        if let Some(share) = hints.min_share {
+            check_min_share(share).map_err(|m| err(format!("profile.inlayHints.minShare: {m}")))?;
+        }
+        for glob in &profile.paths {
+            globset::Glob::new(glob).map_err(|e| {
+                err(format!(
+                    "profile.paths: invalid profile glob `{glob}`: {}",
+                    e.kind()
+                ))
+            })?;
+        }
         Ok(Config {
             rules,
             exclude: raw.exclude,
             python_target,
             global_in_loop_threshold: raw.python.as_ref().and_then(|p| p.global_in_loop_threshold),
             owned_param_public: raw.rust.as_ref().and_then(|r| r.owned_param_public),
-            profile_paths: raw.profile.map(|p| p.paths).unwrap_or_default(),
+            profile_paths: profile.paths,
+            profile_inlay_hints: hints.count,
+            profile_min_share: hints.min_share,
             unsafe_fixes: raw.unsafe_fixes,
             source: None,
         })
@@ -313,6 +384,8 @@ impl Config {
                 .or(self.global_in_loop_threshold),
             owned_param_public: over.owned_param_public.or(self.owned_param_public),
             profile_paths,
+            profile_inlay_hints: over.profile_inlay_hints.or(self.profile_inlay_hints),
+            profile_min_share: over.profile_min_share.or(self.profile_min_share),
             unsafe_fixes: over.unsafe_fixes.or(self.unsafe_fixes),
             source: over.source.clone().or_else(|| self.source.clone()),
         }
@@ -357,6 +430,15 @@ impl Config {
             settings.owned_param_public = p;
         }
         settings
+    }
+
+    /// How profile data is shown: the configured `[profile]` values, else the defaults.
+    pub fn profile_options(&self) -> crate::profile::annotate::Options {
+        let defaults = crate::profile::annotate::Options::default();
+        crate::profile::annotate::Options {
+            hot_lines: self.profile_inlay_hints.unwrap_or(defaults.hot_lines),
+            min_share: self.profile_min_share.unwrap_or(defaults.min_share),
+        }
     }
 
     /// The `exclude` globs compiled (invalid ones were rejected at parse time).
@@ -453,6 +535,43 @@ mod tests {
             Config::from_json(&serde_json::Value::Null).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn profile_keys_from_the_file_and_the_editor() {
+        let text = "[profile]\npaths = [\"p/*.json\"]\ninlay-hints = 3\nmin-share = 0.05\n";
+        let file = Config::from_toml(Path::new("heap-audit.toml"), text).unwrap();
+        assert_eq!(file.profile_paths, ["p/*.json"]);
+        let o = file.profile_options();
+        assert_eq!((o.hot_lines, o.min_share), (3, 0.05));
+        let editor = Config::from_json(&serde_json::json!({"profile": {
+            "paths": ["x.heapprofile"], "inlayHints": {"count": 7}}}))
+        .unwrap();
+        let merged = file.merged(&editor);
+        assert_eq!(merged.profile_paths, ["p/*.json", "x.heapprofile"]);
+        let o = merged.profile_options();
+        assert_eq!((o.hot_lines, o.min_share), (7, 0.05));
+        let d = Config::default().profile_options();
+        assert_eq!(
+            (d.hot_lines, d.min_share),
+            (
+                crate::profile::annotate::Options::default().hot_lines,
+                crate::profile::annotate::Options::default().min_share
+            )
+        );
+
+        let e = Config::from_toml(Path::new("c.toml"), "[profile]\nmin-share = 5\n").unwrap_err();
+        assert_eq!(e.line, Some((2, 1)));
+        assert!(e.message.contains("min-share: 5 is not a share"), "{e}");
+        let e = Config::from_toml(Path::new("c.toml"), "[profile]\npaths = [\"[\"]\n").unwrap_err();
+        assert!(e.message.contains("invalid profile glob `[`"), "{e}");
+        let e = Config::from_toml(Path::new("c.toml"), "[profile]\ninlay-hint = 3\n").unwrap_err();
+        assert!(e.message.contains("inlay-hint"), "{e}");
+        let e =
+            Config::from_json(&serde_json::json!({"profile": {"inlayHints": {"minShare": -1}}}))
+                .unwrap_err();
+        assert!(e.message.contains("profile.inlayHints.minShare"), "{e}");
+        assert!(Config::from_json(&serde_json::json!({"profile": {"inlayHints": 3}})).is_err());
     }
 
     #[test]

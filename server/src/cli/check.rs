@@ -11,9 +11,10 @@ use std::process::ExitCode;
 
 use rayon::prelude::*;
 
+use super::check_profile::{self, Profiles};
 use super::discover::{self, absolute, Configs, Problem, Target};
 use super::progress::Progress;
-use super::report::{locate, FileOutcome};
+use super::report::{locate, FileOutcome, Located};
 use super::source::{self, Unread};
 use super::text::{Style, Summary};
 use super::{diff, json, sarif, text, writer, CheckArgs, FailOn, Format};
@@ -35,6 +36,8 @@ struct Options {
     unsafe_fixes: bool,
     fail_on: Option<Severity>,
     quiet: bool,
+    /// `--profile`: the profiles that rank the findings.
+    profiles: Option<Profiles>,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -49,9 +52,6 @@ pub fn run(args: CheckArgs) -> ExitCode {
 
 /// Validates the arguments; `Err` is a usage or configuration error (exit 2).
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    if !args.profile.is_empty() {
-        return Err("--profile: reading allocation profiles is not supported yet".to_owned());
-    }
     if args.diff && args.format != Format::Text {
         return Err(
             "--diff prints a unified diff; it cannot be combined with --format json or sarif"
@@ -65,6 +65,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             "--stdin-filename reads the source from stdin; give no paths (or `-`)".to_owned(),
         );
     }
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let (profiles, profile_problems) = if args.profile.is_empty() {
+        (None, Vec::new())
+    } else {
+        check_profile::load(&args.profile, &cwd)
+    };
     let opts = Options {
         format: args.format,
         fix: (args.fix || args.diff).then_some(if args.unsafe_fixes {
@@ -83,13 +90,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             FailOn::Never => None,
         },
         quiet: args.quiet,
+        profiles,
     };
     let threads = match args.threads {
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
     let fixed = match &args.config {
         Some(file) => {
             let config = Config::load(file).map_err(|e| e.to_string())?;
@@ -103,7 +109,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let configs = Configs::new(&cwd, fixed);
     if let Some(name) = &args.stdin_filename {
-        return Ok(check_stdin(name, &opts, &configs, &cwd));
+        return Ok(check_stdin(name, &opts, &configs, &cwd, profile_problems));
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -132,9 +138,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     progress.finish();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let mut problems = found.problems;
+    problems.extend(profile_problems);
     let code = report(
         &outcomes,
-        found.problems,
+        problems,
         &configs.errors(),
         &opts,
         &cwd,
@@ -146,6 +154,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 
 /// Findings of a text, and the text with fixes applied (if asked and any apply).
 struct Analysis {
+    /// The tree of the analysed text.
+    tree: tree_sitter::Tree,
     findings: Vec<Finding>,
     fixed: Option<Fixed>,
     /// Fixes were found but withheld (they would have broken the syntax).
@@ -154,6 +164,8 @@ struct Analysis {
 
 struct Fixed {
     text: String,
+    /// The tree of `text`.
+    tree: tree_sitter::Tree,
     count: usize,
     remaining: Vec<Finding>,
 }
@@ -189,6 +201,7 @@ fn analyse(
     let tree = parse_str(lang, body, DEFAULT_PARSE_BUDGET).ok_or_else(gave_up)?;
     let findings = engine::analyze(lang, body, &tree, settings);
     let mut analysis = Analysis {
+        tree,
         findings,
         fixed: None,
         fix_error: None,
@@ -207,7 +220,7 @@ fn analyse(
         return Ok(analysis);
     }
     let new_tree = parse_str(lang, &text, DEFAULT_PARSE_BUDGET).ok_or_else(gave_up)?;
-    if syntax_errors(&new_tree) > syntax_errors(&tree) {
+    if syntax_errors(&new_tree) > syntax_errors(&analysis.tree) {
         analysis.fix_error =
             Some("its fixes would introduce a syntax error, so none were applied (a heap-audit bug: please report it)".to_owned());
         return Ok(analysis);
@@ -215,6 +228,7 @@ fn analyse(
     let remaining = engine::analyze(lang, &text, &new_tree, settings);
     analysis.fixed = Some(Fixed {
         text,
+        tree: new_tree,
         count,
         remaining,
     });
@@ -267,6 +281,18 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
     };
     out.checked = true;
     let excerpts = opts.format == Format::Text;
+    let place = |text: &str, tree: &tree_sitter::Tree, findings: Vec<Finding>| {
+        placed(
+            opts,
+            configs,
+            &target.abs,
+            text,
+            tree,
+            findings,
+            &settings,
+            excerpts,
+        )
+    };
     if let Some(m) = analysis.fix_error {
         out.problems.push(Problem::error(path, m));
     }
@@ -281,23 +307,57 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
             match writer::replace(path, &target.root, &src.bytes, &src.snapshot, &bytes) {
                 Ok(()) => {
                     out.fixed = fixed.count;
-                    out.findings = locate(&fixed.text, &fixed.remaining, excerpts);
+                    out.findings = place(&fixed.text, &fixed.tree, fixed.remaining);
                 }
                 Err(m) => {
                     out.problems.push(Problem::error(path, m));
-                    out.findings = locate(body, &analysis.findings, excerpts);
+                    out.findings = place(body, &analysis.tree, analysis.findings);
                 }
             }
         }
         _ if opts.diff => {}
-        _ => out.findings = locate(body, &analysis.findings, excerpts),
+        _ => out.findings = place(body, &analysis.tree, analysis.findings),
     }
     out
 }
 
+/// Places findings in their text; with `--profile`, after the profiles have ranked them.
+#[allow(clippy::too_many_arguments)]
+fn placed(
+    opts: &Options,
+    configs: &Configs,
+    abs: &Path,
+    text: &str,
+    tree: &tree_sitter::Tree,
+    mut findings: Vec<Finding>,
+    settings: &Settings,
+    excerpts: bool,
+) -> Vec<Located> {
+    let Some(profiles) = &opts.profiles else {
+        return locate(text, &findings, excerpts);
+    };
+    let options = configs
+        .policy(abs.parent().unwrap_or(abs))
+        .map(|p| p.config.profile_options())
+        .unwrap_or_default();
+    let figures =
+        check_profile::apply(profiles, abs, text, tree, &mut findings, settings, &options);
+    let mut located = locate(text, &findings, excerpts);
+    for (l, f) in located.iter_mut().zip(figures) {
+        l.profile = f;
+    }
+    located
+}
+
 /// `--stdin-filename NAME`: the source comes from stdin. With `--fix` the fixed text goes to
 /// stdout and the findings to stderr (as ruff does); otherwise findings go to stdout.
-fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> ExitCode {
+fn check_stdin(
+    name: &Path,
+    opts: &Options,
+    configs: &Configs,
+    cwd: &Path,
+    problems: Vec<Problem>,
+) -> ExitCode {
     let fail = |m: &str| {
         eprintln!("heap-audit: error: {}: {m}", name.display());
         ExitCode::from(2)
@@ -324,6 +384,12 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
         Err(m) => return fail(&m),
     };
     let excerpts = opts.format == Format::Text;
+    let abs = absolute(cwd, name);
+    let place = |text: &str, tree: &tree_sitter::Tree, findings: Vec<Finding>| {
+        placed(
+            opts, configs, &abs, text, tree, findings, &settings, excerpts,
+        )
+    };
     let path = discover::display_path(name);
     let mut outcome = FileOutcome {
         path: path.clone(),
@@ -343,7 +409,7 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
         }
         return report(
             &[outcome],
-            Vec::new(),
+            problems,
             &[],
             opts,
             cwd,
@@ -363,15 +429,15 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
         match analysis.fixed {
             Some(fixed) => {
                 outcome.fixed = fixed.count;
-                outcome.findings = locate(&fixed.text, &fixed.remaining, excerpts);
+                outcome.findings = place(&fixed.text, &fixed.tree, fixed.remaining);
             }
-            None => outcome.findings = locate(body, &analysis.findings, excerpts),
+            None => outcome.findings = place(body, &analysis.tree, analysis.findings),
         }
         let stderr = io::stderr();
         let is_tty = stderr.is_terminal();
         return report(
             &[outcome],
-            Vec::new(),
+            problems,
             &[],
             opts,
             cwd,
@@ -379,10 +445,10 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
             is_tty,
         );
     }
-    outcome.findings = locate(body, &analysis.findings, excerpts);
+    outcome.findings = place(body, &analysis.tree, analysis.findings);
     report(
         &[outcome],
-        Vec::new(),
+        problems,
         &[],
         opts,
         cwd,
@@ -441,14 +507,25 @@ fn report(
         match opts.format {
             Format::Text => {
                 let style = Style::detect(out_is_tty);
-                for (path, f) in all_findings() {
+                let ordered: Vec<(&Path, &Located)> = match &opts.profiles {
+                    Some(_) => check_profile::ranked(outcomes),
+                    None => all_findings().collect(),
+                };
+                for (path, f) in ordered {
                     result = result
                         .and_then(|()| out.write_all(text::render(path, f, style).as_bytes()));
                     result = result.and_then(|()| out.write_all(b"\n"));
                 }
             }
-            Format::Json => result = json::write(out, outcomes),
-            Format::Sarif => result = sarif::write(out, outcomes, &problems, config_errors, cwd),
+            Format::Json => result = json::write(out, outcomes, opts.profiles.is_some()),
+            Format::Sarif => {
+                let notes = opts
+                    .profiles
+                    .as_ref()
+                    .map(check_profile::notes)
+                    .unwrap_or_default();
+                result = sarif::write(out, outcomes, &problems, config_errors, &notes, cwd)
+            }
         }
     }
     let _ = result.and_then(|()| out.flush());
@@ -475,6 +552,20 @@ fn report(
         let _ = writeln!(stderr, "{label}: {}: {}", p.path.display(), p.message);
     }
     drop(stderr);
+
+    // The profiles' summary: with the text output, before its summary line; on stderr with JSON.
+    if let Some(profiles) = opts.profiles.as_ref().filter(|_| !opts.quiet && !opts.diff) {
+        let block = check_profile::summary(profiles, outcomes);
+        match opts.format {
+            Format::Text => {
+                let _ = out.write_all(block.as_bytes()).and_then(|()| out.flush());
+            }
+            Format::Json => {
+                let _ = io::stderr().write_all(block.as_bytes());
+            }
+            Format::Sarif => {}
+        }
+    }
 
     if !opts.quiet && opts.diff {
         // Stdout carries only the patch, so it can be piped to `git apply`.

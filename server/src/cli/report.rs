@@ -28,6 +28,20 @@ pub struct Located {
     /// stable when lines are added or removed elsewhere.
     pub fingerprint: u64,
     pub excerpt: Option<Excerpt>,
+    /// With `--profile`: what the profiles measured through the finding's lines (for V8: its
+    /// function), callees included.
+    pub profile: Option<ProfileFigures>,
+}
+
+/// A finding's measured figures, as `check --profile` reports them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProfileFigures {
+    pub bytes: u64,
+    pub blocks: u64,
+    /// Of the profile's total bytes, 0.0–1.0.
+    pub share: f64,
+    /// "Profile older than file": the file changed after the profile was written.
+    pub stale: bool,
 }
 
 impl Located {
@@ -181,6 +195,7 @@ pub fn locate(text: &str, findings: &[Finding], excerpts: bool) -> Vec<Located> 
                 loop_depth: f.loop_depth,
                 fingerprint,
                 excerpt,
+                profile: None,
             }
         })
         .collect()

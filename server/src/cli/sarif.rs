@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::discover::Problem;
+use super::json::JsonProfile;
 use super::report::{FileOutcome, Located};
 use crate::config::ConfigError;
 use crate::engine::Severity;
@@ -176,6 +177,9 @@ struct ResultProperties<'a> {
     loop_depth: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<FixProperty<'a>>,
+    /// With `--profile`: the measured figures, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<JsonProfile>,
 }
 
 /// One result; typed (not a `serde_json::Value`) so a large run streams out cheaply.
@@ -221,6 +225,7 @@ impl<'a> SarifResult<'a> {
                         applicability: a.as_str(),
                         title,
                     }),
+                profile: f.profile.map(JsonProfile::from),
             },
         }
     }
@@ -267,6 +272,7 @@ pub fn write(
     files: &[FileOutcome],
     problems: &[Problem],
     config_errors: &[ConfigError],
+    notes: &[(String, std::path::PathBuf)],
     cwd: &Path,
 ) -> io::Result<()> {
     let rules: Vec<Value> = registry()
@@ -295,6 +301,11 @@ pub fn write(
         let level = if p.is_error { "error" } else { "warning" };
         notification(level, p.message.clone(), Some(&p.path), None, cwd)
     }));
+    notifications.extend(
+        notes
+            .iter()
+            .map(|(message, path)| notification("note", message.clone(), Some(path), None, cwd)),
+    );
     let successful = config_errors.is_empty() && !problems.iter().any(|p| p.is_error);
     let log = Log {
         schema: SCHEMA,

@@ -10,12 +10,12 @@ use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
     DocumentDiagnosticParams, DocumentDiagnosticReportResult, Hover, HoverParams, InitializeParams,
-    InitializeResult, InitializedParams,
+    InitializeResult, InitializedParams, InlayHint, InlayHintParams,
 };
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::state::Session;
-use super::{notifications as n, requests as r, worker};
+use super::{notifications as n, profiles, requests as r, worker};
 
 /// The heap-audit language server. Build it with `LspService::new(Backend::new)` inside a tokio
 /// runtime: it starts its analysis thread and its publisher task.
@@ -31,6 +31,9 @@ impl Backend {
         if let Err(e) = worker::spawn(Arc::clone(&session)) {
             eprintln!("heap-audit: cannot start the analysis thread: {e}");
         }
+        if let Err(e) = profiles::spawn(Arc::clone(&session)) {
+            eprintln!("heap-audit: cannot start the profile thread: {e}");
+        }
         let publisher =
             tokio::spawn(worker::run_publisher(Arc::clone(&session), rx)).abort_handle();
         Self { session, publisher }
@@ -40,6 +43,7 @@ impl Backend {
 impl Drop for Backend {
     fn drop(&mut self) {
         self.session.queue.close();
+        self.session.profiles.close();
         self.publisher.abort();
     }
 }
@@ -56,6 +60,7 @@ impl LanguageServer for Backend {
     async fn shutdown(&self) -> Result<()> {
         self.session.set_shutdown();
         self.session.queue.close();
+        self.session.profiles.close();
         Ok(())
     }
 
@@ -93,6 +98,10 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         r::code_action::code_action(&self.session, params).await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        r::inlay_hint::inlay_hint(&self.session, params).await
     }
 
     async fn diagnostic(

@@ -18,6 +18,7 @@ use tower_lsp_server::Client;
 use tree_sitter::Tree;
 
 use super::encoding::Encoding;
+use super::profiles::Profiles;
 use super::settings::{Resolved, Workspace};
 use super::worker::Queue;
 use crate::document::Document;
@@ -38,6 +39,10 @@ pub(crate) struct Caps {
     pub configuration: bool,
     /// `workspace.didChangeWatchedFiles.dynamicRegistration`.
     pub watch_files: bool,
+    /// `workspace.didChangeWatchedFiles.relativePatternSupport`.
+    pub relative_patterns: bool,
+    /// `workspace.inlayHint.refreshSupport`.
+    pub inlay_hint_refresh: bool,
 }
 
 impl Caps {
@@ -61,6 +66,14 @@ impl Caps {
             watch_files: ws
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
+                == Some(true),
+            relative_patterns: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.relative_pattern_support)
+                == Some(true),
+            inlay_hint_refresh: ws
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|i| i.refresh_support)
                 == Some(true),
         }
     }
@@ -98,6 +111,7 @@ pub(crate) struct Snapshot {
     pub open_seq: u64,
     pub path: Option<Arc<Path>>,
     pub resolved: Resolved,
+    /// The generation of the settings and of the loaded profiles (their sum: both only grow).
     pub settings_gen: u64,
     /// The cached analysis, if it is for this version and settings generation.
     pub cached: Option<Arc<Analysis>>,
@@ -137,6 +151,8 @@ pub(crate) struct Session {
     shutdown: AtomicBool,
     open_seq: AtomicU64,
     pub queue: Queue,
+    /// Allocation profiles per workspace folder, loaded on their own thread.
+    pub profiles: Profiles,
     publish: mpsc::UnboundedSender<Publish>,
     /// Error messages found during `initialize`, shown once the client is `initialized`.
     pub startup_errors: Mutex<Vec<String>>,
@@ -178,6 +194,7 @@ impl Session {
             shutdown: AtomicBool::new(false),
             open_seq: AtomicU64::new(0),
             queue: Queue::default(),
+            profiles: Profiles::default(),
             publish,
             startup_errors: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
@@ -237,6 +254,7 @@ impl Session {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .resolve(path.as_deref());
+        let settings_gen = settings_gen + self.profiles.generation();
         let cached = analysis.filter(|a| a.version == version && a.settings_gen == settings_gen);
         Some(Snapshot {
             uri: uri.clone(),
@@ -258,7 +276,11 @@ impl Session {
         if let Some(a) = &snap.cached {
             return a.clone();
         }
-        let findings = with_text(&snap.rope, |text| self.run_rules(snap, text));
+        let findings = with_text(&snap.rope, |text| {
+            let mut findings = self.run_rules(snap, text);
+            self.profiles.annotate(snap, text, &mut findings);
+            findings
+        });
         let analysis = Arc::new(Analysis {
             version: snap.version,
             settings_gen: snap.settings_gen,
@@ -322,9 +344,16 @@ impl Session {
         }
     }
 
-    /// Re-analyses every open document after a settings change: re-publishes (push mode) or asks
-    /// the client to pull again (pull mode).
+    /// After a settings change: looks for the profiles again (their globs may have changed) and
+    /// re-analyses every open document.
     pub async fn settings_changed(&self) {
+        self.profiles.request_sync();
+        self.reanalyse().await;
+    }
+
+    /// Re-analyses every open document: re-publishes (push mode) or asks the client to pull
+    /// again (pull mode).
+    pub async fn reanalyse(&self) {
         let caps = self.caps();
         if caps.pull_diagnostics {
             if caps.diagnostic_refresh {
@@ -408,7 +437,9 @@ mod tests {
                 diagnostic_refresh: true,
                 document_changes: true,
                 configuration: true,
-                watch_files: true
+                watch_files: true,
+                relative_patterns: false,
+                inlay_hint_refresh: false,
             }
         );
         assert_eq!(
