@@ -9,6 +9,7 @@ pub mod check;
 mod diff;
 mod discover;
 mod explain;
+mod interrupt;
 mod json;
 mod progress;
 mod report;
