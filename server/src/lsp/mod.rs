@@ -16,6 +16,8 @@ mod backend;
 mod configuration;
 mod diagnostics;
 pub mod encoding;
+mod guard;
+mod health;
 mod notifications;
 mod requests;
 mod settings;
