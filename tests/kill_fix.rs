@@ -245,3 +245,63 @@ fn sigkill_never_leaves_a_partial_file() {
         "a complete run fixes everything and leaves no temporary file"
     );
 }
+
+/// Ctrl-C (SIGINT) during `--fix`: the run stops between writes, says so, exits 130 and leaves no
+/// temporary file; every file is the original or the fixed text.
+#[test]
+fn sigint_stops_between_writes_and_cleans_up() {
+    let mut original = BTreeMap::new();
+    for copy in 0..COPIES {
+        for (name, content) in sources() {
+            original.insert(PathBuf::from(format!("c{copy}/{name}")), content);
+        }
+    }
+    let reference = tempfile::tempdir().unwrap();
+    write_tree(reference.path(), &original);
+    let started = Instant::now();
+    fix(reference.path()).status().unwrap();
+    let full_run = started.elapsed();
+    let fixed = snapshot(reference.path());
+
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let (mut stopped, mut partly) = (0, 0);
+    for i in 0..20u32 {
+        write_tree(dir, &original);
+        let mut child = fix(dir).stderr(Stdio::piped()).spawn().unwrap();
+        // From a quarter to three quarters of the run.
+        std::thread::sleep(full_run / 4 + full_run * i / 40);
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let now = snapshot(dir);
+        assert!(
+            now.keys().all(|k| !is_temp(k)),
+            "a temporary file was left: {:?}",
+            now.keys().filter(|k| is_temp(k)).collect::<Vec<_>>()
+        );
+        let mut n_fixed = 0;
+        for (rel, content) in &now {
+            assert!(
+                content == &original[rel] || content == &fixed[rel],
+                "{rel:?} is neither original nor fixed"
+            );
+            n_fixed += usize::from(content != &original[rel]);
+        }
+        match out.status.code() {
+            Some(130) => {
+                stopped += 1;
+                assert!(stderr.contains("heap-audit: interrupted: "), "{stderr}");
+                assert!(stderr.contains("Run again to finish."), "{stderr}");
+                partly += usize::from(n_fixed > 0 && now != fixed);
+            }
+            Some(0) => assert_eq!(now, fixed, "a run that finished fixed everything"),
+            other => panic!("exit {other:?}\n{stderr}"),
+        }
+    }
+    eprintln!("20 SIGINTs: {stopped} stopped the run ({partly} after some files were fixed)");
+    assert!(stopped >= 10, "most signals land mid-run ({stopped} of 20)");
+}
