@@ -268,7 +268,7 @@ fn sigint_stops_between_writes_and_cleans_up() {
     let (mut stopped, mut partly) = (0, 0);
     for i in 0..20u32 {
         write_tree(dir, &original);
-        let mut child = fix(dir).stderr(Stdio::piped()).spawn().unwrap();
+        let child = fix(dir).stderr(Stdio::piped()).spawn().unwrap();
         // From a quarter to three quarters of the run.
         std::thread::sleep(full_run / 4 + full_run * i / 40);
         Command::new("kill")
