@@ -211,7 +211,13 @@ impl LspClient {
     }
 
     pub fn spawn_in(binary: &str, dir: Option<&Path>) -> Self {
+        Self::spawn_with_env(binary, dir, &[])
+    }
+
+    /// [`LspClient::spawn_in`] with extra environment variables for the server.
+    pub fn spawn_with_env(binary: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(binary);
+        cmd.envs(env.iter().copied());
         cmd.arg("server")
             .arg("--stdio")
             .stdin(Stdio::piped())
