@@ -162,7 +162,13 @@ impl TempFile {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = dir.join(format!(".{name}.heap-audit-{}-{n}.tmp", std::process::id()));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            // Private until it has the original's permissions: the text of a file only its owner
+            // may read must never be readable by others, even for a moment.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
                 Ok(_) => {
                     return Ok(TempFile {
                         path,
@@ -298,6 +304,22 @@ mod tests {
             fs::metadata(&p).unwrap().permissions().mode() & 0o7777,
             0o751
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temporary_files_are_private_until_they_get_the_originals_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("secret.py");
+        fs::write(&p, "old\n").unwrap();
+        let tmp = TempFile::create(dir.path(), &p).unwrap();
+        let mode = fs::metadata(&tmp.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        tmp.fill(b"new\n", &fs::metadata(&p).unwrap()).unwrap();
+        let mode = fs::metadata(&tmp.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 
     #[cfg(unix)]
