@@ -3,6 +3,7 @@
 //!
 //! ```toml
 //! exclude = ["vendor/**", "*.min.js"]
+//! max-file-size = "10MB"            # larger files: rules get a time budget (editor), skipped (check)
 //! [rules]
 //! "rust/format-literal" = "off"     # off | hint | info | warning | error
 //! "py/*" = "hint"                   # a whole language
@@ -64,6 +65,63 @@ struct RawConfig {
     rust: Option<RawRust>,
     #[serde(default)]
     profile: Option<RawProfile>,
+    #[serde(default)]
+    max_file_size: Option<toml::Spanned<RawSize>>,
+}
+
+/// A size: a number of bytes, or a string such as `"10MB"`, `"512 KB"`, `"1.5MiB"`.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+enum RawSize {
+    Bytes(u64),
+    Text(String),
+}
+
+impl RawSize {
+    fn bytes(&self) -> Result<u64, String> {
+        match self {
+            RawSize::Bytes(n) => Ok(*n),
+            RawSize::Text(t) => parse_size(t).ok_or_else(|| {
+                format!("invalid size `{t}` (expected bytes, or e.g. \"10MB\", \"512KB\")")
+            }),
+        }
+    }
+}
+
+/// Parses `"10MB"`, `"512 kb"`, `"1.5MiB"`, `"2048"` into bytes (KB, MB, GB are powers of 1024,
+/// as the size messages print them).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    let bytes = number * scale as f64;
+    (bytes.is_finite() && bytes <= u64::MAX as f64).then_some(bytes.round() as u64)
+}
+
+/// A size for messages: `10 MB`, `1.5 MB`, `512 KB`, `100 bytes`.
+pub fn format_size(bytes: u64) -> String {
+    let units = [(1u64 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")];
+    for (scale, name) in units {
+        if bytes >= scale {
+            let value = bytes as f64 / scale as f64;
+            return if bytes.is_multiple_of(scale) {
+                format!("{} {name}", bytes / scale)
+            } else {
+                format!("{value:.1} {name}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 #[derive(Deserialize, Default)]
@@ -128,6 +186,8 @@ struct RawLspSettings {
     profile: Option<RawLspProfile>,
     #[serde(default, alias = "unsafe-fixes")]
     unsafe_fixes: Option<bool>,
+    #[serde(default, alias = "max-file-size")]
+    max_file_size: Option<RawSize>,
 }
 
 /// A rule selector from configuration: an exact id, `family/*`, or `*`.
@@ -152,6 +212,8 @@ pub struct Config {
     pub profile_inlay_hints: Option<usize>,
     /// `[profile] min-share`: the smallest share of the profile's bytes a line needs for that.
     pub profile_min_share: Option<f64>,
+    /// `max-file-size`, in bytes.
+    pub max_file_size: Option<u64>,
     /// Editor setting: fix-all also applies unsafe fixes.
     pub unsafe_fixes: Option<bool>,
     /// Where this layer came from, for messages.
@@ -279,6 +341,14 @@ impl Config {
                 err(at, format!("invalid profile glob `{glob}`: {}", e.kind()))
             })?;
         }
+        let max_file_size = match &raw.max_file_size {
+            Some(size) => Some(
+                size.get_ref()
+                    .bytes()
+                    .map_err(|m| err(Some(size.span()), format!("max-file-size: {m}")))?,
+            ),
+            None => None,
+        };
         Ok(Config {
             rules,
             exclude: raw.exclude,
@@ -288,6 +358,7 @@ impl Config {
             profile_paths: profile.paths,
             profile_inlay_hints: profile.inlay_hints,
             profile_min_share: profile.min_share,
+            max_file_size,
             unsafe_fixes: None,
             source: Some(path.to_owned()),
         })
@@ -353,6 +424,10 @@ impl Config {
                 ))
             })?;
         }
+        let max_file_size = match &raw.max_file_size {
+            Some(size) => Some(size.bytes().map_err(|m| err(format!("maxFileSize: {m}")))?),
+            None => None,
+        };
         Ok(Config {
             rules,
             exclude: raw.exclude,
@@ -362,6 +437,7 @@ impl Config {
             profile_paths: profile.paths,
             profile_inlay_hints: hints.count,
             profile_min_share: hints.min_share,
+            max_file_size,
             unsafe_fixes: raw.unsafe_fixes,
             source: None,
         })
@@ -386,6 +462,7 @@ impl Config {
             profile_paths,
             profile_inlay_hints: over.profile_inlay_hints.or(self.profile_inlay_hints),
             profile_min_share: over.profile_min_share.or(self.profile_min_share),
+            max_file_size: over.max_file_size.or(self.max_file_size),
             unsafe_fixes: over.unsafe_fixes.or(self.unsafe_fixes),
             source: over.source.clone().or_else(|| self.source.clone()),
         }
@@ -428,6 +505,9 @@ impl Config {
         }
         if let Some(p) = self.owned_param_public {
             settings.owned_param_public = p;
+        }
+        if let Some(n) = self.max_file_size {
+            settings.max_file_size = n;
         }
         settings
     }
@@ -572,6 +652,43 @@ mod tests {
                 .unwrap_err();
         assert!(e.message.contains("profile.inlayHints.minShare"), "{e}");
         assert!(Config::from_json(&serde_json::json!({"profile": {"inlayHints": 3}})).is_err());
+    }
+
+    #[test]
+    fn max_file_size_from_file_and_editor() {
+        let cfg = Config::from_toml(Path::new("h.toml"), "max-file-size = \"2MB\"\n").unwrap();
+        assert_eq!(cfg.to_settings().max_file_size, 2 << 20);
+        let cfg = Config::from_toml(Path::new("h.toml"), "max-file-size = 1000\n").unwrap();
+        assert_eq!(cfg.max_file_size, Some(1000));
+        assert_eq!(
+            Config::default().to_settings().max_file_size,
+            crate::engine::DEFAULT_MAX_FILE_SIZE
+        );
+        let e = Config::from_toml(Path::new("h.toml"), "\nmax-file-size = \"ten\"\n").unwrap_err();
+        assert_eq!(e.line, Some((2, 17)), "{e}");
+        assert!(
+            e.message.starts_with("max-file-size: invalid size `ten`"),
+            "{e}"
+        );
+        let editor = Config::from_json(&serde_json::json!({"maxFileSize": "512KB"})).unwrap();
+        assert_eq!(editor.max_file_size, Some(512 << 10));
+        assert_eq!(cfg.merged(&editor).to_settings().max_file_size, 512 << 10);
+        assert!(Config::from_json(&serde_json::json!({"maxFileSize": "5 parsecs"})).is_err());
+    }
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_size("10MB"), Some(10 << 20));
+        assert_eq!(parse_size(" 1.5 mib "), Some(3 << 19));
+        assert_eq!(parse_size("2048"), Some(2048));
+        assert_eq!(parse_size("7k"), Some(7 << 10));
+        assert_eq!(parse_size("1GB"), Some(1 << 30));
+        assert_eq!(parse_size("MB"), None);
+        assert_eq!(parse_size("-1MB"), None);
+        assert_eq!(format_size(10 << 20), "10 MB");
+        assert_eq!(format_size(3 << 19), "1.5 MB");
+        assert_eq!(format_size(512 << 10), "512 KB");
+        assert_eq!(format_size(100), "100 bytes");
     }
 
     #[test]

@@ -17,10 +17,10 @@ use super::progress::Progress;
 use super::report::{locate, FileOutcome, Located};
 use super::source::{self, Unread};
 use super::text::{Style, Summary};
-use super::{diff, json, sarif, text, writer, CheckArgs, FailOn, Format};
+use super::{diff, interrupt, json, sarif, text, writer, CheckArgs, FailOn, Format};
 use crate::config::{Config, ConfigError};
 use crate::document::{parse_str, DEFAULT_PARSE_BUDGET};
-use crate::engine::{self, Finding, FixMode, Settings, Severity};
+use crate::engine::{self, Finding, FixMode, Limits, RuleFailure, Settings, Severity};
 use crate::language::Lang;
 
 /// `--fix` re-analyses and re-applies until nothing changes, at most this many times.
@@ -121,6 +121,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
 
+    // With --fix, Ctrl-C stops the run between writes instead of in the middle of one.
+    let catching = opts.write && interrupt::install();
     let mut progress = Progress::new(!opts.quiet && io::stderr().is_terminal());
     let found = discover::discover(&paths, &cwd, &configs, threads, &progress);
     progress.checking(found.targets.len());
@@ -149,6 +151,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         &mut out,
         io::stdout().is_terminal(),
     );
+    drop(out);
+    if catching && interrupt::interrupted() {
+        report_interruption(&outcomes);
+        return Ok(ExitCode::from(130));
+    }
     Ok(code)
 }
 
@@ -157,6 +164,8 @@ struct Analysis {
     /// The tree of the analysed text.
     tree: tree_sitter::Tree,
     findings: Vec<Finding>,
+    /// Rules that panicked: their findings are left out (and they sit out the fix passes).
+    failures: Vec<RuleFailure>,
     fixed: Option<Fixed>,
     /// Fixes were found but withheld (they would have broken the syntax).
     fix_error: Option<String>,
@@ -199,10 +208,16 @@ fn analyse(
         )
     };
     let tree = parse_str(lang, body, DEFAULT_PARSE_BUDGET).ok_or_else(gave_up)?;
-    let findings = engine::analyze(lang, body, &tree, settings);
+    // A rule that panics costs its own findings; the others stand and the file is reported.
+    let first = engine::analyze_full(lang, body, &tree, settings, &Limits::default());
+    let limits = Limits {
+        skip: first.failures.iter().map(|f| f.rule).collect(),
+        rule_budget: None,
+    };
     let mut analysis = Analysis {
         tree,
-        findings,
+        findings: first.findings,
+        failures: first.failures,
         fixed: None,
         fix_error: None,
     };
@@ -214,7 +229,9 @@ fn analyse(
         return Ok(analysis);
     }
     let (text, count) = engine::fix_until_stable(body, mode, MAX_FIX_PASSES, |t| {
-        engine::analyze_str(lang, t, settings).unwrap_or_default()
+        parse_str(lang, t, DEFAULT_PARSE_BUDGET).map_or_else(Vec::new, |tree| {
+            engine::analyze_full(lang, t, &tree, settings, &limits).findings
+        })
     });
     if text == body {
         return Ok(analysis);
@@ -225,7 +242,7 @@ fn analyse(
             Some("its fixes would introduce a syntax error, so none were applied (a heap-audit bug: please report it)".to_owned());
         return Ok(analysis);
     }
-    let remaining = engine::analyze(lang, &text, &new_tree, settings);
+    let remaining = engine::analyze_full(lang, &text, &new_tree, settings, &limits).findings;
     analysis.fixed = Some(Fixed {
         text,
         tree: new_tree,
@@ -233,6 +250,23 @@ fn analyse(
         remaining,
     });
     Ok(analysis)
+}
+
+/// What to say about a rule that did not finish on a file.
+fn rule_failure_message(body: &str, failure: &RuleFailure) -> String {
+    let before = body.get(..failure.at.start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let rule = failure.rule_id();
+    match &failure.kind {
+        engine::FailureKind::Panicked(panic) => format!(
+            "rule {rule} panicked at {line}:{column}: {panic}; its findings are left out, the \
+             other rules' are reported (a heap-audit bug: please report it)"
+        ),
+        engine::FailureKind::OverBudget => {
+            format!("rule {rule} ran out of time at {line}:{column}; its findings are left out")
+        }
+    }
 }
 
 fn diff_names(path: &Path) -> (String, String) {
@@ -244,17 +278,37 @@ fn diff_names(path: &Path) -> (String, String) {
     }
 }
 
+/// After Ctrl-C: what was left undone (every file is either as it was or fully fixed).
+fn report_interruption(outcomes: &[FileOutcome]) {
+    let not_checked = outcomes
+        .iter()
+        .filter(|o| o.interrupted && !o.checked)
+        .count();
+    let not_written = outcomes
+        .iter()
+        .filter(|o| o.interrupted && o.checked)
+        .count();
+    eprintln!(
+        "heap-audit: interrupted: {not_checked} file(s) not checked and {not_written} not \
+         written; every file is either as it was or fully fixed. Run again to finish."
+    );
+}
+
 fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome {
     let path = &target.path;
     let mut out = FileOutcome {
         path: path.clone(),
         ..FileOutcome::default()
     };
+    if opts.write && interrupt::interrupted() {
+        out.interrupted = true;
+        return out;
+    }
     let Some(settings) = configs.settings(&target.abs, target.lang) else {
         out.config_broken = true;
         return out;
     };
-    let src = match source::read(path) {
+    let src = match source::read(path, settings.max_file_size) {
         Ok(s) => s,
         Err(Unread::Skipped(m)) => {
             out.problems.push(Problem::notice(path, m));
@@ -293,6 +347,10 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
             excerpts,
         )
     };
+    for f in &analysis.failures {
+        out.problems
+            .push(Problem::error(path, rule_failure_message(body, f)));
+    }
     if let Some(m) = analysis.fix_error {
         out.problems.push(Problem::error(path, m));
     }
@@ -301,6 +359,11 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
             let (old, new) = diff_names(path);
             out.diff = Some(diff::unified(body, &fixed.text, &old, &new));
             out.fixed = fixed.count;
+        }
+        Some(_) if opts.write && interrupt::interrupted() => {
+            // Interrupted: start no new write. The file stays as it was.
+            out.interrupted = true;
+            out.findings = locate(body, &analysis.findings, excerpts);
         }
         Some(fixed) if opts.write => {
             let bytes = source::encode(&fixed.text, bom);
@@ -396,6 +459,11 @@ fn check_stdin(
         checked: true,
         ..FileOutcome::default()
     };
+    for f in &analysis.failures {
+        outcome
+            .problems
+            .push(Problem::error(&path, rule_failure_message(body, f)));
+    }
     if let Some(m) = analysis.fix_error {
         outcome.problems.push(Problem::error(&path, m));
     }
@@ -476,6 +544,8 @@ fn report(
     for o in outcomes {
         if o.checked {
             summary.files_checked += 1;
+        } else if o.interrupted {
+            // Reported after the summary (`report_interruption`).
         } else if o.config_broken {
             failed_by_config += 1;
         } else if o.problems.iter().any(|p| p.is_error) {
@@ -614,6 +684,46 @@ mod tests {
         assert_eq!(count("fn f() { let s = 1; }"), 0);
         assert!(count("fn f() { let s = ; }") >= 1);
         assert!(count("fn f() { let s = 1 }") >= 1, "a missing `;`");
+    }
+
+    #[test]
+    fn rule_failures_name_the_rule_and_where() {
+        let failure = RuleFailure {
+            rule: crate::rules::registry()
+                .index_of("rust/format-literal")
+                .unwrap(),
+            at: 15..16,
+            kind: engine::FailureKind::Panicked("boom".into()),
+        };
+        assert_eq!(
+            rule_failure_message("fn f() {\n   é x }", &failure),
+            "rule rust/format-literal panicked at 2:6: boom; its findings are left out, the \
+             other rules' are reported (a heap-audit bug: please report it)"
+        );
+    }
+
+    #[cfg(feature = "test-panic-rule")]
+    #[test]
+    fn a_panicking_rule_costs_its_own_findings_only() {
+        let src = "fn f() {\n    let heap_audit_test_panic = 1;\n    let s = format!(\"x\");\n}\n";
+        let a = analyse(
+            Lang::Rust,
+            src,
+            &Settings::default(),
+            Some(FixMode::SafeOnly),
+        )
+        .unwrap();
+        let failed: Vec<&str> = a.failures.iter().map(RuleFailure::rule_id).collect();
+        assert_eq!(failed, ["rust/test-panic"]);
+        assert!(rule_failure_message(src, &a.failures[0])
+            .starts_with("rule rust/test-panic panicked at 2:9: rust/test-panic: injected panic;"));
+        assert_eq!(a.findings.len(), 1, "format-literal still reported");
+        let fixed = a.fixed.expect("format-literal's fix applies");
+        assert!(
+            fixed.text.contains("let s = \"x\".to_string();"),
+            "{}",
+            fixed.text
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod check_profile;
 mod diff;
 mod discover;
 mod explain;
+mod interrupt;
 mod json;
 mod progress;
 mod report;

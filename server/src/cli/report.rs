@@ -75,6 +75,9 @@ pub struct FileOutcome {
     pub problems: Vec<Problem>,
     /// Not analysed because its configuration file is broken (reported once, per config file).
     pub config_broken: bool,
+    /// `--fix` was interrupted (Ctrl-C) before this file was analysed (`checked` false) or
+    /// before its fixes were written (`checked` true): it is as it was.
+    pub interrupted: bool,
 }
 
 /// Byte offsets of line starts, for turning byte offsets into lines and columns.

@@ -187,7 +187,9 @@ struct ResultProperties<'a> {
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
     rule_id: &'static str,
-    rule_index: u16,
+    /// `None` for a test-only rule, which `tool.driver.rules` does not list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<u16>,
     level: &'static str,
     message: Text<'a>,
     locations: [Location<'a>; 1],
@@ -199,7 +201,7 @@ impl<'a> SarifResult<'a> {
     fn new(artifact: &'a ArtifactLocation, f: &'a Located) -> Self {
         Self {
             rule_id: f.rule_id(),
-            rule_index: f.rule,
+            rule_index: (!registry().rule(f.rule).is_test_only()).then_some(f.rule),
             level: level(f.severity),
             message: Text { text: &f.message },
             locations: [Location {
@@ -275,11 +277,7 @@ pub fn write(
     notes: &[(String, std::path::PathBuf)],
     cwd: &Path,
 ) -> io::Result<()> {
-    let rules: Vec<Value> = registry()
-        .rules()
-        .iter()
-        .map(|r| rule_descriptor(r))
-        .collect();
+    let rules: Vec<Value> = registry().listed().map(rule_descriptor).collect();
     let artifacts: Vec<ArtifactLocation> = files
         .iter()
         .map(|f| ArtifactLocation::new(&f.path, cwd))

@@ -25,7 +25,7 @@ pub mod suppress;
 mod types;
 
 pub use fix::{apply_edits, apply_fixes, fix_until_stable, select_fixes, FixMode};
-pub use settings::Settings;
+pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
 
 use loops::LoopKinds;
@@ -294,7 +294,8 @@ pub fn analyze_full(
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -17,6 +17,8 @@ mod backend;
 mod configuration;
 mod diagnostics;
 pub mod encoding;
+mod guard;
+mod health;
 mod notifications;
 mod profiles;
 mod requests;

@@ -18,9 +18,10 @@ use tower_lsp_server::Client;
 use tree_sitter::Tree;
 
 use super::encoding::Encoding;
+use super::health::RulesOff;
 use super::profiles::Profiles;
 use super::settings::{Resolved, Workspace};
-use super::worker::Queue;
+use super::worker::{Lane, Queue};
 use crate::document::Document;
 use crate::engine::Finding;
 use crate::language::Lang;
@@ -99,6 +100,8 @@ pub(crate) struct DocState {
     pub analysis: Option<Arc<Analysis>>,
     /// The version of the last published diagnostics.
     pub last_published: Option<i32>,
+    /// Rules switched off for this document (panicked, or out of time on a large text).
+    pub rules_off: RulesOff,
 }
 
 /// A consistent copy of a document's state, taken under a brief lock, to work on anywhere.
@@ -115,6 +118,7 @@ pub(crate) struct Snapshot {
     pub settings_gen: u64,
     /// The cached analysis, if it is for this version and settings generation.
     pub cached: Option<Arc<Analysis>>,
+    pub rules_off: RulesOff,
 }
 
 /// What the publisher task sends, in order.
@@ -237,7 +241,7 @@ impl Session {
 
     /// Takes a snapshot of an open document: brief locks, O(1) copies.
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let (lang, rope, tree, version, open_seq, path, analysis) = {
+        let (lang, rope, tree, version, open_seq, path, analysis, rules_off) = {
             let d = self.docs.get(uri)?;
             (
                 d.doc.lang(),
@@ -247,6 +251,7 @@ impl Session {
                 d.open_seq,
                 d.path.clone(),
                 d.analysis.clone(),
+                d.rules_off.clone(),
             )
         };
         let (resolved, settings_gen) = self
@@ -267,6 +272,7 @@ impl Session {
             resolved,
             settings_gen,
             cached,
+            rules_off,
         })
     }
 
@@ -298,7 +304,9 @@ impl Session {
         analysis
     }
 
-    /// Runs the engine on a snapshot's text. A panicking rule costs this analysis, not the server.
+    /// Runs the engine on a snapshot's text, without the rules switched off for the document and
+    /// with a time budget per rule if the text is over `maxFileSize`. A rule that panics or runs
+    /// out of time is switched off for the document (see `health`); the others' findings stand.
     pub fn run_rules(&self, snap: &Snapshot, text: &str) -> Vec<Finding> {
         let Some(tree) = &snap.tree else {
             return Vec::new();
@@ -311,10 +319,16 @@ impl Session {
             return Vec::new();
         }
         let settings = &snap.resolved.settings;
+        let limits = snap.rules_off.limits(text.len(), settings.max_file_size);
         match std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::engine::analyze(snap.lang, text, tree, settings)
+            crate::engine::analyze_full(snap.lang, text, tree, settings, &limits)
         })) {
-            Ok(findings) => findings,
+            Ok(analysis) => {
+                if !analysis.failures.is_empty() {
+                    self.rules_failed(snap, text.len(), &analysis.failures);
+                }
+                analysis.findings
+            }
             Err(_) => {
                 self.log_later(
                     MessageType::ERROR,
@@ -338,9 +352,11 @@ impl Session {
     }
 
     /// Queues a document for the analysis worker (push mode only; pulls compute on demand).
+    /// Large documents go to their own lane, so they never hold up the others.
     pub fn schedule(&self, uri: &Uri) {
         if !self.caps().pull_diagnostics {
-            self.queue.push(uri);
+            let len = self.docs.get(uri).map_or(0, |d| d.doc.len_bytes());
+            self.queue.push_to(uri, Lane::for_len(len));
         }
     }
 
@@ -364,7 +380,7 @@ impl Session {
         } else {
             let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
             for uri in &uris {
-                self.queue.push(uri);
+                self.schedule(uri);
             }
         }
     }
@@ -396,6 +412,7 @@ mod tests {
             path: None,
             analysis: None,
             last_published,
+            rules_off: RulesOff::default(),
         }
     }
 

@@ -119,10 +119,11 @@ impl Registry {
         rules.extend_from_slice(rust::RULES);
         rules.extend_from_slice(js::RULES);
         rules.extend_from_slice(python::RULES);
-        #[cfg(feature = "test-panic-rule")]
-        rules.push(&testing::TEST_PANIC);
         rules.push(&UNUSED_SUPPRESSION);
         rules.push(&HOT_SITE);
+        // Last, so the real rules keep their indices (SARIF's `ruleIndex`) in every build.
+        #[cfg(feature = "test-panic-rule")]
+        rules.push(&testing::TEST_PANIC);
         let by_id: HashMap<&'static str, u16> = rules
             .iter()
             .enumerate()
@@ -170,6 +171,12 @@ impl Registry {
 
     pub fn rules(&self) -> &[&'static Rule] {
         &self.rules
+    }
+
+    /// The rules users see (`heap-audit rules`, the README table, SARIF): all but the test-only
+    /// ones, which come last, so a listed rule's position is its index.
+    pub fn listed(&self) -> impl Iterator<Item = &'static Rule> + '_ {
+        self.rules.iter().copied().filter(|r| !r.is_test_only())
     }
 
     pub fn rule(&self, idx: u16) -> &'static Rule {
@@ -250,6 +257,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn listed_rules_keep_their_indices() {
+        let reg = registry();
+        for (i, rule) in reg.listed().enumerate() {
+            assert_eq!(
+                reg.index_of(rule.meta.id),
+                Some(i as u16),
+                "{}",
+                rule.meta.id
+            );
+        }
+        assert!(reg.listed().all(|r| !r.is_test_only()));
+        assert_eq!(
+            reg.listed().count() + reg.rules().iter().filter(|r| r.is_test_only()).count(),
+            reg.len()
+        );
     }
 }
 

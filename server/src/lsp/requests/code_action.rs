@@ -384,6 +384,7 @@ mod tests {
             resolved,
             settings_gen,
             cached: None,
+            rules_off: Default::default(),
         };
         (
             snap,
