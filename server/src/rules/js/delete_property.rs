@@ -67,7 +67,8 @@ fn indexed_dynamically(object: &str, src: &str) -> bool {
     while let Some(i) = src[from..].find(object) {
         let at = from + i;
         let end = at + object.len();
-        from = at + 1;
+        // Past the match's first character (not byte: the text may start with a multi-byte one).
+        from = at + object.chars().next().map_or(1, char::len_utf8);
         if at > 0 && ident(bytes[at - 1]) {
             continue;
         }
@@ -98,7 +99,8 @@ fn keys_matter(object: &str, src: &str) -> bool {
     while let Some(i) = src[from..].find(object) {
         let at = from + i;
         let end = at + object.len();
-        from = at + 1;
+        // Past the match's first character (not byte: the text may start with a multi-byte one).
+        from = at + object.chars().next().map_or(1, char::len_utf8);
         if (at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.'))
             || bytes.get(end).is_some_and(|b| ident(*b))
         {
