@@ -24,6 +24,7 @@ test("the server gets every contributed setting but path and trace.server", () =
   const keys = serverSettingKeys(properties, "heap-audit", ["path", "trace.server"]);
   assert.deepEqual(keys.sort(), [
     "exclude",
+    "maxFileSize",
     "profile.inlayHints.count",
     "profile.inlayHints.minShare",
     "profile.paths",
