@@ -79,10 +79,14 @@ fn a_panicking_rule_is_switched_off_for_its_document_only() {
         message.contains("injected panic") && message.contains("switched off for this document"),
         "{message}"
     );
+    // The server writes stderr before sending the message; the client reads it on a thread.
+    let line = "heap-audit: rule rust/test-panic panicked on file:///w/a.rs";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !client.stderr().contains(line) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert!(
-        client
-            .stderr()
-            .contains("heap-audit: rule rust/test-panic panicked on file:///w/a.rs"),
+        client.stderr().contains(line),
         "a log line on stderr too:\n{}",
         client.stderr()
     );

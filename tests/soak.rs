@@ -98,14 +98,19 @@ const SNIPPETS: &[&str] = &[
     "out = []\n",
 ];
 
-/// The server's resident set size in KiB.
-fn rss_kib(pid: u32) -> u64 {
+/// A number field of the server's `/proc/PID/status` (`VmRSS` is in KiB).
+fn status_field(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
+        .unwrap_or_else(|| panic!("{field} in /proc/PID/status"))
+}
+
+/// The server's resident set size in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    status_field(pid, "VmRSS")
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -267,7 +272,8 @@ fn soak_thousand_documents() {
             let rss = rss_kib(pid);
             samples.push((opened, rss, started.elapsed()));
             eprintln!(
-                "{opened:>5} documents: VmRSS {rss} KiB, {:.1?}",
+                "{opened:>5} documents: VmRSS {rss} KiB, {} threads, {:.1?}",
+                status_field(pid, "Threads"),
                 started.elapsed()
             );
             reference.get_or_insert((opened, rss));

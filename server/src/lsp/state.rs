@@ -333,7 +333,8 @@ impl Session {
                 self.log_later(
                     MessageType::ERROR,
                     format!(
-                        "heap-audit: analysis of {} failed (a rule panicked)",
+                        "heap-audit: analysis of {} failed (an internal error outside the \
+                         rules; a heap-audit bug: please report it)",
                         snap.uri.as_str()
                     ),
                 );

@@ -17,8 +17,9 @@ use tower_lsp_server::ls_types::{
     Uri, WorkspaceEdit,
 };
 
+use crate::document::{parse_str, DEFAULT_PARSE_BUDGET};
 use crate::engine::{
-    analyze_str, apply_fixes, fix_until_stable, Applicability, Edit, Finding, FixMode,
+    analyze_full, apply_fixes, fix_until_stable, Applicability, Edit, Finding, FixMode,
 };
 use crate::language::Family;
 use crate::lsp::diagnostics::{diagnostic, finding_ref};
@@ -179,8 +180,12 @@ fn fix_all_action(snap: &Snapshot, analysis: &Analysis, caps: Caps) -> Option<Co
             if n == 0 {
                 return None;
             }
+            // Later passes skip the rules switched off for the document, and keep its budget.
+            let limits = snap.rules_off.limits(text.len(), settings.max_file_size);
             let (fixed, _) = fix_until_stable(&first, mode, FIX_ALL_PASSES - 1, |t| {
-                analyze_str(snap.lang, t, settings).unwrap_or_default()
+                parse_str(snap.lang, t, DEFAULT_PARSE_BUDGET).map_or_else(Vec::new, |tree| {
+                    analyze_full(snap.lang, t, &tree, settings, &limits).findings
+                })
             });
             Some(fixed)
         }))
