@@ -35,6 +35,8 @@ struct Options {
     unsafe_fixes: bool,
     fail_on: Option<Severity>,
     quiet: bool,
+    /// Parse only, no rules (the benchmark's baseline).
+    parse_only: bool,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -83,6 +85,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             FailOn::Never => None,
         },
         quiet: args.quiet,
+        parse_only: args.parse_only,
     };
     let threads = match args.threads {
         Some(n) if n > 0 => n,
@@ -258,6 +261,15 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
             return out;
         }
     };
+    if opts.parse_only {
+        match parse_str(target.lang, body, DEFAULT_PARSE_BUDGET) {
+            Some(_) => out.checked = true,
+            None => out
+                .problems
+                .push(Problem::error(path, "the parser gave up; not parsed")),
+        }
+        return out;
+    }
     let analysis = match analyse(target.lang, body, &settings, opts.fix) {
         Ok(a) => a,
         Err(m) => {

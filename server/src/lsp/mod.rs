@@ -63,7 +63,10 @@ where
     let (lsp_out, from_lsp) = tokio::io::duplex(64 * 1024);
     let (errors_tx, errors_rx) = mpsc::unbounded_channel();
 
-    let (service, socket) = LspService::new(Backend::new);
+    let builder = LspService::build(Backend::new);
+    #[cfg(feature = "count-allocs")]
+    let builder = builder.custom_method("heap-audit/allocations", Backend::allocations);
+    let (service, socket) = builder.finish();
     let session = Arc::clone(&service.inner().session);
     let publisher = service.inner().publisher.clone();
     let server = tokio::spawn(
