@@ -68,6 +68,7 @@ where
     let builder = builder.custom_method("heap-audit/allocations", Backend::allocations);
     let (service, socket) = builder.finish();
     let session = Arc::clone(&service.inner().session);
+    session.set_raw_output(errors_tx.clone());
     let publisher = service.inner().publisher.clone();
     let server = tokio::spawn(
         Server::new(lsp_in, lsp_out, socket)

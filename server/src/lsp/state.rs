@@ -101,6 +101,8 @@ pub(crate) struct Snapshot {
     pub settings_gen: u64,
     /// The cached analysis, if it is for this version and settings generation.
     pub cached: Option<Arc<Analysis>>,
+    /// The number of the document's last edit (see `Document::edit_seq`).
+    pub edit_seq: u64,
 }
 
 /// What the publisher task sends, in order.
@@ -114,6 +116,14 @@ pub(crate) enum Publish {
     },
     /// Clears a closed document's diagnostics.
     Clear { uri: Uri },
+    /// A whole `publishDiagnostics` frame of one version, for the raw output: published only if
+    /// that is still the document's version.
+    Frame {
+        uri: Uri,
+        open_seq: u64,
+        version: i32,
+        frame: Vec<u8>,
+    },
     /// Diagnostics for a file that is not an open document (a broken `heap-audit.toml`).
     File {
         uri: Uri,
@@ -142,6 +152,9 @@ pub(crate) struct Session {
     pub startup_errors: Mutex<Vec<String>>,
     /// The runtime the session was created on, for messages sent from the analysis thread.
     runtime: Option<tokio::runtime::Handle>,
+    /// Whole frames for the output writer: `publishDiagnostics` is written by hand into it (no
+    /// `Diagnostic` values per finding). Unset outside `serve`; then tower-lsp's client sends.
+    raw: OnceLock<mpsc::UnboundedSender<Vec<u8>>>,
 }
 
 thread_local! {
@@ -181,7 +194,17 @@ impl Session {
             publish,
             startup_errors: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
+            raw: OnceLock::new(),
         }
+    }
+
+    /// Where whole frames go to the output writer (see `raw`).
+    pub fn set_raw_output(&self, tx: mpsc::UnboundedSender<Vec<u8>>) {
+        let _ = self.raw.set(tx);
+    }
+
+    pub fn raw_output(&self) -> Option<&mpsc::UnboundedSender<Vec<u8>>> {
+        self.raw.get()
     }
 
     /// The client's capabilities (defaults before `initialize`).
@@ -220,8 +243,25 @@ impl Session {
 
     /// Takes a snapshot of an open document: brief locks, O(1) copies.
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let (lang, rope, tree, version, open_seq, path, analysis) = {
+        self.snapshot_since(uri, None, &mut Vec::new())
+            .map(|(s, _)| s)
+    }
+
+    /// A snapshot, and with `since = Some((open_seq, n))` also whether `edits` now holds every
+    /// edit after edit number `n` of that opening, up to the snapshot's text (under the same
+    /// lock, so they match its tree). For incremental analysis.
+    pub fn snapshot_since(
+        &self,
+        uri: &Uri,
+        since: Option<(u64, u64)>,
+        edits: &mut Vec<tree_sitter::InputEdit>,
+    ) -> Option<(Snapshot, bool)> {
+        let (lang, rope, tree, version, open_seq, path, analysis, edit_seq, complete) = {
             let d = self.docs.get(uri)?;
+            let complete = match since {
+                Some((seq, n)) if seq == d.open_seq => d.doc.edits_since_into(n, edits),
+                _ => false,
+            };
             (
                 d.doc.lang(),
                 d.doc.rope().clone(),
@@ -230,6 +270,8 @@ impl Session {
                 d.open_seq,
                 d.path.clone(),
                 d.analysis.clone(),
+                d.doc.edit_seq(),
+                complete,
             )
         };
         let (resolved, settings_gen) = self
@@ -238,7 +280,7 @@ impl Session {
             .unwrap_or_else(|e| e.into_inner())
             .resolve(path.as_deref());
         let cached = analysis.filter(|a| a.version == version && a.settings_gen == settings_gen);
-        Some(Snapshot {
+        let snap = Snapshot {
             uri: uri.clone(),
             lang,
             rope,
@@ -249,16 +291,28 @@ impl Session {
             resolved,
             settings_gen,
             cached,
-        })
+            edit_seq,
+        };
+        Some((snap, complete))
     }
 
     /// The analysis of a snapshot: the cached one, or a fresh one (stored in the cache if the
     /// document has not moved on). Synchronous and CPU-bound: call it off the async runtime.
     pub fn analysis(&self, snap: &Snapshot) -> Arc<Analysis> {
+        self.analysis_with(snap, |text| self.run_rules(snap, text))
+    }
+
+    /// [`Session::analysis`] with the engine run by `run` on the snapshot's text (the analysis
+    /// thread's incremental analysis).
+    pub fn analysis_with(
+        &self,
+        snap: &Snapshot,
+        run: impl FnOnce(&str) -> Vec<Finding>,
+    ) -> Arc<Analysis> {
         if let Some(a) = &snap.cached {
             return a.clone();
         }
-        let findings = with_text(&snap.rope, |text| self.run_rules(snap, text));
+        let findings = with_text(&snap.rope, run);
         let analysis = Arc::new(Analysis {
             version: snap.version,
             settings_gen: snap.settings_gen,

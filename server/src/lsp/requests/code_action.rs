@@ -381,6 +381,7 @@ mod tests {
             resolved,
             settings_gen,
             cached: None,
+            edit_seq: 0,
         };
         (
             snap,
