@@ -387,25 +387,95 @@ fn block_diverges(block: Node, src: &str) -> bool {
     })
 }
 
+/// The start bytes of every `identifier` of a file, by name: a per-file memo
+/// (`cx.memo(Idents::compute)`), so that looking for the uses of a name does not walk the file.
+#[derive(Default)]
+pub(crate) struct Idents {
+    by_name: std::collections::HashMap<Box<str>, Vec<usize>>,
+    /// The last path segments of functions called right under a `*` (`*f()`, `*a::f()`).
+    deref_called: Vec<Box<str>>,
+}
+
+impl Idents {
+    pub fn compute(root: Node, src: &str) -> Self {
+        let mut by_name: std::collections::HashMap<Box<str>, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut deref_called = Vec::new();
+        let mut c = root.walk();
+        'walk: loop {
+            let n = c.node();
+            if n.kind() == "unary_expression" && n.child(0).is_some_and(|op| op.kind() == "*") {
+                let mut cc = n.walk();
+                for call in n.named_children(&mut cc) {
+                    if call.kind() == "call_expression" {
+                        if let Some(f) = call.child_by_field_name("function") {
+                            deref_called.push(last_segment(text(f, src)).into());
+                        }
+                    }
+                }
+            }
+            if n.kind() == "identifier" {
+                let name = text(n, src);
+                match by_name.get_mut(name) {
+                    Some(v) => v.push(n.start_byte()),
+                    None => {
+                        by_name.insert(name.into(), vec![n.start_byte()]);
+                    }
+                }
+            }
+            if c.goto_first_child() {
+                continue;
+            }
+            while !c.goto_next_sibling() {
+                if !c.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        Self {
+            by_name,
+            deref_called,
+        }
+    }
+
+    /// Whether a call of a function whose path ends in `name` is dereferenced (`*name()`).
+    pub fn deref_called(&self, name: &str) -> bool {
+        self.deref_called.iter().any(|n| &**n == name)
+    }
+
+    /// The identifiers named `name`, found again in the tree of `root`.
+    pub fn nodes<'s, 't: 's>(
+        &'s self,
+        root: Node<'t>,
+        name: &str,
+    ) -> impl Iterator<Item = Node<'t>> + 's {
+        let len = name.len();
+        self.starts(name).iter().filter_map(move |&start| {
+            root.descendant_for_byte_range(start, start + len)
+                .filter(|n| n.kind() == "identifier" && n.start_byte() == start)
+        })
+    }
+
+    /// Where identifiers named `name` start.
+    pub fn starts(&self, name: &str) -> &[usize] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Whether a fn named `name` (declared at `decl_start`) is used other than by calling it: passed
 /// as a value (`map(f)`, `Self::f`), or named inside a macro. Changing its signature would then
 /// break that use. Identifiers for which `is_local` holds (a local variable of the same name)
-/// are not the fn.
+/// are not the fn. `idents` are the file's identifiers ([`Idents`]).
 pub(crate) fn fn_used_as_value(
     root: Node,
     src: &str,
+    idents: &Idents,
     name: &str,
     decl_start: usize,
     is_local: impl Fn(Node) -> bool,
 ) -> bool {
-    let mut stack = vec![root];
-    let mut c = root.walk();
-    while let Some(n) = stack.pop() {
-        if n.kind() == "identifier"
-            && n.start_byte() != decl_start
-            && text(n, src) == name
-            && !is_local(n)
-        {
+    for n in idents.nodes(root, name) {
+        if n.start_byte() != decl_start && !is_local(n) {
             let Some(p) = n.parent() else { continue };
             let called = match p.kind() {
                 "call_expression" => p.child_by_field_name("function") == Some(n),
@@ -431,19 +501,6 @@ pub(crate) fn fn_used_as_value(
             };
             if !called {
                 return true;
-            }
-        }
-        if n.child_count() > 0 {
-            c.reset(n);
-            if c.goto_first_child() {
-                loop {
-                    if c.node().is_named() {
-                        stack.push(c.node());
-                    }
-                    if !c.goto_next_sibling() {
-                        break;
-                    }
-                }
             }
         }
     }
