@@ -443,6 +443,71 @@ fn rss(args: &[String]) {
     let _ = client.shutdown_and_exit();
 }
 
+/// The same edits in-process, without LSP: the engine's share of the latency (for profiling).
+fn engine(args: &[String]) {
+    use heap_audit::document::Document;
+    use heap_audit::engine::incremental::analyze_incremental;
+    use heap_audit::engine::Limits;
+    let (name, lines) = (&args[0], args[1].parse::<usize>().unwrap());
+    let s = spec(name);
+    let mut text = document(name, lines);
+    let mut doc = Document::new(s.lang, &text);
+    let settings = Settings::default();
+    let mut state = None;
+    let tree = doc.tree().unwrap().clone();
+    analyze_incremental(
+        &mut state,
+        s.lang,
+        &text,
+        &tree,
+        None,
+        &settings,
+        0,
+        &Limits::default(),
+    );
+    let mut seen = doc.edit_seq();
+    let (mut parse, mut rules) = (Vec::new(), Vec::new());
+    for at in edit_places(&text) {
+        for insert in [true, false] {
+            let t = Instant::now();
+            if insert {
+                doc.edit(at..at, "x");
+                text.insert(at, 'x');
+            } else {
+                doc.edit(at..at + 1, "");
+                text.remove(at);
+            }
+            doc.reparse();
+            let t1 = Instant::now();
+            let edits = doc.edits_since(seen);
+            seen = doc.edit_seq();
+            let tree = doc.tree().unwrap();
+            analyze_incremental(
+                &mut state,
+                s.lang,
+                &text,
+                tree,
+                edits.as_deref(),
+                &settings,
+                0,
+                &Limits::default(),
+            );
+            rules.push(t1.elapsed().as_secs_f64() * 1e3);
+            parse.push((t1 - t).as_secs_f64() * 1e3);
+        }
+    }
+    parse.sort_by(f64::total_cmp);
+    rules.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        json!({
+            "bench": "engine", "lang": name, "lines": text.lines().count(),
+            "parse_p50_ms": percentile(&parse, 0.5), "rules_p50_ms": percentile(&rules, 0.5),
+            "rules_p99_ms": percentile(&rules, 0.99),
+        })
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; the rest are ours.
     let args: Vec<String> = std::env::args()
@@ -457,6 +522,7 @@ fn main() {
         "latency" => latency(rest),
         "allocs" => allocs(rest),
         "rss" => rss(rest),
+        "engine" => engine(rest),
         "gen" => {
             let text = document(&rest[0], rest[1].parse().unwrap());
             let n = findings_in(spec(&rest[0]).lang, &text);

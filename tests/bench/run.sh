@@ -10,6 +10,7 @@
 #   bash tests/bench/run.sh allocs       (d) the server's heap allocations per edit, 1k and 10k lines
 #   bash tests/bench/run.sh peers-lint   (e) ruff, ast-grep and Biome on the same corpora, in the same run
 #   bash tests/bench/run.sh ruff-latency (e) ruff server's edit latency on the same 10k-line Python file
+#   bash tests/bench/run.sh engine       the engine alone on the latency edits (reparse and rules, ms)
 #   bash tests/bench/run.sh all          everything above, in order
 #
 # Figures are ratios to a baseline measured in the same run: this machine is shared and noisy.
@@ -23,6 +24,7 @@ PEERS="$HERE/peers"
 OUT="$HERE/results"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET/release/heap-audit"
+COUNTING="$TARGET/release/heap-audit-count-allocs"
 LANGS=(python ts js rust)
 REPEAT="${BENCH_REPEAT:-3}"
 
@@ -114,8 +116,132 @@ peers() {
   "$PEERS/node_modules/.bin/biome" --version
 }
 
+need_corpora() {
+  [ -d "$CORPORA/rust" ] || corpora
+}
+
+build() {
+  # The allocation counter is a feature of its own build, kept beside the normal one (same
+  # target folder: only heap-audit itself is compiled twice).
+  (cd "$ROOT" && cargo build --release --quiet --features count-allocs --bin heap-audit)
+  cp "$BIN" "$COUNTING"
+  (cd "$ROOT" && cargo build --release --quiet --bench lsp --bin heap-audit)
+}
+
+# The bench driver (tests/bench/lsp.rs), built by `build`.
+lsp_bench() {
+  local b
+  b="$(ls -t "$TARGET"/release/deps/lsp-* | grep -v '\.d$' | head -1)"
+  "$b" "$@"
+}
+
+# Wall-clock seconds of a command (output discarded), the best of $REPEAT runs.
+best() {
+  local best="" t0 t1 t
+  for _ in $(seq "$REPEAT"); do
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    t=$(( (t1 - t0) / 1000 ))
+    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  done
+  echo "$best"
+}
+
+exts() {
+  case "$1" in
+    python) echo py ;;
+    ts) echo ts ;;
+    js) echo js ;;
+    rust) echo rs ;;
+  esac
+}
+
+lines_of() {
+  find "$CORPORA/$1" -type f -name "*.$(exts "$1")" -exec cat {} + | wc -l
+}
+
+# (a) and (e): check throughput against parse-only, and the peers on the same files, per corpus,
+# with 1 thread and with all. Each figure is the best of $REPEAT runs; ratios are to the
+# parse-only pass of the same run.
+throughput() {
+  need_corpora
+  [ -x "$BIN" ] || build
+  local sg="$PEERS/py/bin/ast-grep" ruff="$PEERS/py/bin/ruff" biome="$PEERS/node_modules/.bin/biome"
+  local all
+  all="$(nproc)"
+  mkdir -p "$OUT"
+  printf '| corpus | lines | threads | parse-only lines/s | heap-audit check lines/s | check ÷ parse-only | ast-grep lines/s | check ÷ ast-grep | ruff / Biome lines/s |\n'
+  printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+  for l in "${LANGS[@]}"; do
+    local n dir="$CORPORA/$l"
+    n="$(lines_of "$l")"
+    for j in 1 "$all"; do
+      local tp tc ts tr="" peer=""
+      tp=$(best "$BIN" check --parse-only -q --fail-on never --format json -j "$j" "$dir")
+      tc=$(best "$BIN" check -q --fail-on never --format json -j "$j" "$dir")
+      ts=$(best "$sg" scan -c "$HERE/ast-grep/sgconfig.yml" --json=compact -j "$j" "$dir")
+      case "$l" in
+        python) tr=$(RAYON_NUM_THREADS=$j best "$ruff" check --isolated --no-cache --preview --select PLR6201,PERF --exit-zero "$dir"); peer=ruff ;;
+        ts | js) tr=$(RAYON_NUM_THREADS=$j best "$biome" lint --config-path="$HERE/biome" "$dir"); peer=biome ;;
+      esac
+      python3 - "$l" "$n" "$j" "$tp" "$tc" "$ts" "$tr" "$peer" <<'PY'
+import sys
+l, n, j, tp, tc, ts, tr, peer = sys.argv[1:]
+n = int(n)
+rate = lambda us: n / (int(us) / 1e6)
+peer_s = f"{peer} {rate(tr):,.0f}" if tr else "—"
+print(f"| {l} | {n:,} | {j} | {rate(tp):,.0f} | {rate(tc):,.0f} | **{int(tp) / int(tc):.2f}×** | {rate(ts):,.0f} | {int(ts) / int(tc):.2f}× | {peer_s} |")
+PY
+    done
+  done
+}
+
+latency() {
+  need_corpora
+  for l in rust ts python js; do
+    for n in 1000 10000; do lsp_bench latency "$l" "$n"; done
+  done
+}
+
+ruff_latency() {
+  need_corpora
+  lsp_bench latency python 10000
+  lsp_bench latency python 10000 --server "$PEERS/py/bin/ruff" server --preview
+}
+
+rss() {
+  need_corpora
+  lsp_bench rss 50 10000
+}
+
+allocs() {
+  need_corpora
+  [ -x "$COUNTING" ] || build
+  for l in rust ts python js; do
+    for n in 1000 10000; do lsp_bench allocs "$l" "$n" --server "$COUNTING" server --stdio; done
+  done
+}
+
 case "${1:-}" in
   corpora) corpora ;;
   peers) peers ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  build) build ;;
+  throughput | peers-lint) peers >&2 && throughput ;;
+  latency) latency ;;
+  rss) rss ;;
+  allocs) allocs ;;
+  ruff-latency) ruff_latency ;;
+  engine) for l in rust ts python js; do lsp_bench engine "$l" 10000; done ;;
+  all)
+    corpora
+    peers
+    build
+    throughput
+    latency
+    ruff_latency
+    rss
+    allocs
+    ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
