@@ -150,6 +150,7 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
             if !ok
                 || !callers_do_not_deref(
                     root,
+                    src,
                     &idents,
                     cx.text(parent.child_by_field_name("name")?),
                 )
@@ -284,12 +285,12 @@ fn field_site_edits(
 
 /// Whether no call of `name` in the file is dereferenced (`*f()`), which would change meaning,
 /// and `name` is not used as a value. `idents` are the file's identifiers.
-fn callers_do_not_deref(root: Node, idents: &Idents, name: &str) -> bool {
-    if idents.deref_called(name) {
+fn callers_do_not_deref(root: Node, src: &str, idents: &Idents, name: &str) -> bool {
+    if idents.deref_called(src, name) {
         return false;
     }
     // Used as a value (`map(f)`) or inside a macro: the caller's type is unknown.
-    idents.nodes(root, name).all(|n| {
+    idents.nodes(root, src, name).all(|n| {
         matches!(
             n.parent().map(|p| p.kind()),
             Some("call_expression" | "function_item" | "scoped_identifier")
@@ -353,5 +354,19 @@ mod tests {
         let out = check("x.rs", "fn g() { let b: Box<Vec<u8>> = make(); }");
         assert_eq!(out.ids(), ["rust/box-collection"]);
         assert!(out.findings[0].fix.is_none());
+    }
+
+    #[test]
+    fn return_type_fix_needs_callers_that_neither_deref_nor_pass_the_fn() {
+        let base = "fn ids() -> Box<Vec<u8>> { Box::new(vec![1]) }\n";
+        let fixed = |uses: &str| {
+            let out = check("x.rs", &format!("{base}{uses}"));
+            assert_eq!(out.ids(), ["rust/box-collection"], "{uses}");
+            out.findings[0].fix.is_some()
+        };
+        assert!(fixed("fn a() -> usize { ids().len() }\n"));
+        assert!(!fixed("fn a() -> Vec<u8> { *ids() }\n"));
+        assert!(!fixed("fn a() -> Vec<u8> { *self::ids() }\n"));
+        assert!(!fixed("fn a() { let f = ids; }\n"));
     }
 }

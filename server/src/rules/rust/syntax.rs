@@ -389,17 +389,24 @@ fn block_diverges(block: Node, src: &str) -> bool {
 
 /// The start bytes of every `identifier` of a file, by name: a per-file memo
 /// (`cx.memo(Idents::compute)`), so that looking for the uses of a name does not walk the file.
+/// One sorted vector of (hash of the name, start): a couple of allocations per file, not one per
+/// name.
 #[derive(Default)]
 pub(crate) struct Idents {
-    by_name: std::collections::HashMap<Box<str>, Vec<usize>>,
+    by_hash: Vec<(u64, usize)>,
     /// The last path segments of functions called right under a `*` (`*f()`, `*a::f()`).
-    deref_called: Vec<Box<str>>,
+    deref_called: Vec<Range<usize>>,
+    src_len: usize,
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
 }
 
 impl Idents {
     pub fn compute(root: Node, src: &str) -> Self {
-        let mut by_name: std::collections::HashMap<Box<str>, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut by_hash = Vec::new();
         let mut deref_called = Vec::new();
         let mut c = root.walk();
         'walk: loop {
@@ -409,19 +416,19 @@ impl Idents {
                 for call in n.named_children(&mut cc) {
                     if call.kind() == "call_expression" {
                         if let Some(f) = call.child_by_field_name("function") {
-                            deref_called.push(last_segment(text(f, src)).into());
+                            let seg = last_segment(text(f, src));
+                            // `seg` is a slice of `src` (or empty): keep where it is.
+                            let base = src.as_ptr() as usize;
+                            let at = (seg.as_ptr() as usize).wrapping_sub(base);
+                            if !seg.is_empty() && at + seg.len() <= src.len() {
+                                deref_called.push(at..at + seg.len());
+                            }
                         }
                     }
                 }
             }
             if n.kind() == "identifier" {
-                let name = text(n, src);
-                match by_name.get_mut(name) {
-                    Some(v) => v.push(n.start_byte()),
-                    None => {
-                        by_name.insert(name.into(), vec![n.start_byte()]);
-                    }
-                }
+                by_hash.push((name_hash(text(n, src)), n.start_byte()));
             }
             if c.goto_first_child() {
                 continue;
@@ -432,33 +439,36 @@ impl Idents {
                 }
             }
         }
+        by_hash.sort_unstable();
         Self {
-            by_name,
+            by_hash,
             deref_called,
+            src_len: src.len(),
         }
     }
 
     /// Whether a call of a function whose path ends in `name` is dereferenced (`*name()`).
-    pub fn deref_called(&self, name: &str) -> bool {
-        self.deref_called.iter().any(|n| &**n == name)
+    pub fn deref_called(&self, src: &str, name: &str) -> bool {
+        self.src_len == src.len() && self.deref_called.iter().any(|r| &src[r.clone()] == name)
     }
 
-    /// The identifiers named `name`, found again in the tree of `root`.
+    /// The identifiers named `name`, found again in the tree of `root` (whose text is `src`).
     pub fn nodes<'s, 't: 's>(
         &'s self,
         root: Node<'t>,
-        name: &str,
+        src: &'s str,
+        name: &'s str,
     ) -> impl Iterator<Item = Node<'t>> + 's {
+        let h = name_hash(name);
+        let lo = self.by_hash.partition_point(|(x, _)| *x < h);
+        let hi = lo + self.by_hash[lo..].partition_point(|(x, _)| *x == h);
         let len = name.len();
-        self.starts(name).iter().filter_map(move |&start| {
+        self.by_hash[lo..hi].iter().filter_map(move |&(_, start)| {
             root.descendant_for_byte_range(start, start + len)
-                .filter(|n| n.kind() == "identifier" && n.start_byte() == start)
+                .filter(|n| {
+                    n.kind() == "identifier" && n.start_byte() == start && text(*n, src) == name
+                })
         })
-    }
-
-    /// Where identifiers named `name` start.
-    pub fn starts(&self, name: &str) -> &[usize] {
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -474,7 +484,7 @@ pub(crate) fn fn_used_as_value(
     decl_start: usize,
     is_local: impl Fn(Node) -> bool,
 ) -> bool {
-    for n in idents.nodes(root, name) {
+    for n in idents.nodes(root, src, name) {
         if n.start_byte() != decl_start && !is_local(n) {
             let Some(p) = n.parent() else { continue };
             let called = match p.kind() {
