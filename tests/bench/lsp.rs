@@ -467,6 +467,7 @@ fn engine(args: &[String]) {
     );
     let mut seen = doc.edit_seq();
     let (mut parse, mut rules) = (Vec::new(), Vec::new());
+    let (mut walked, mut reused, mut calls) = (0, 0, 0);
     for at in edit_places(&text) {
         for insert in [true, false] {
             let t = Instant::now();
@@ -493,6 +494,11 @@ fn engine(args: &[String]) {
                 &Limits::default(),
             );
             rules.push(t1.elapsed().as_secs_f64() * 1e3);
+            if let Some(st) = state.as_ref().map(|s| s.stats()) {
+                walked += st.walked;
+                reused += st.reused;
+                calls += st.calls_rerun;
+            }
             parse.push((t1 - t).as_secs_f64() * 1e3);
         }
     }
@@ -504,6 +510,9 @@ fn engine(args: &[String]) {
             "bench": "engine", "lang": name, "lines": text.lines().count(),
             "parse_p50_ms": percentile(&parse, 0.5), "rules_p50_ms": percentile(&rules, 0.5),
             "rules_p99_ms": percentile(&rules, 0.99),
+            "items_walked_per_edit": walked as f64 / rules.len() as f64,
+            "items_reused_per_edit": reused as f64 / rules.len() as f64,
+            "file_dependent_checks_rerun_per_edit": calls as f64 / rules.len() as f64,
         })
     );
 }
