@@ -952,8 +952,9 @@ fn a_file_over_10_mb_is_skipped_with_a_notice() {
     let r = run(dir.path(), &["check"]);
     assert_eq!(r.code, 0, "a skip is not an error: {r:?}");
     assert!(
-        r.stderr
-            .contains("bundle.js: larger than 10 MB (10.0 MB); skipped"),
+        r.stderr.contains(
+            "bundle.js: larger than 10 MB (10.0 MB); skipped (max-file-size sets the limit)"
+        ),
         "{r:?}"
     );
     assert!(

@@ -37,9 +37,9 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// The fenced block after `<!-- editors-readme: NAME -->` in editors/README.md.
+/// The fenced block after `<!-- editors-readme: NAME -->` in README.md.
 fn readme_block(name: &str) -> String {
-    let readme = read("editors/README.md");
+    let readme = read("README.md");
     let marker = format!("<!-- editors-readme: {name} -->");
     let after = &readme[readme
         .find(&marker)

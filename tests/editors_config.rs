@@ -1,6 +1,6 @@
 //! The shipped editor integrations (`editors/**`) against what the server accepts: VS Code's
 //! `package.json`, Helix's `languages.toml`, Zed's `extension.toml`, and the copy-paste snippets
-//! in `editors/README.md`. The Neovim config is exercised for real by `editors_nvim.rs`.
+//! in `README.md`. The Neovim config is exercised for real by `editors_nvim.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -52,9 +52,9 @@ fn from_json(value: &Value) -> Config {
     Config::from_json(value).unwrap_or_else(|e| panic!("the server rejects {value}: {e}"))
 }
 
-/// The fenced block after `<!-- editors-readme: NAME -->` in editors/README.md.
+/// The fenced block after `<!-- editors-readme: NAME -->` in README.md.
 fn readme_block(name: &str) -> String {
-    block_in("editors/README.md", name)
+    block_in("README.md", name)
 }
 
 /// The fenced block after `<!-- editors-readme: NAME -->` in the markdown file `rel`.
@@ -516,7 +516,7 @@ fn readme_settings_snippets_are_accepted() {
     assert_ne!(from_json(&lsp["heap-audit"]["settings"]), Config::default());
 
     // The settings table: each key with its example is accepted and changes something.
-    let readme = read("editors/README.md");
+    let readme = read("README.md");
     let table = &readme[readme
         .find("| key | example | meaning |")
         .expect("settings table")..];

@@ -68,9 +68,9 @@ fn nvim() -> &'static Path {
     })
 }
 
-/// The fenced block after `<!-- editors-readme: NAME -->` in editors/README.md.
+/// The fenced block after `<!-- editors-readme: NAME -->` in README.md.
 fn readme_block(name: &str) -> String {
-    let readme = fs::read_to_string(repo().join("editors/README.md")).expect("editors/README.md");
+    let readme = fs::read_to_string(repo().join("README.md")).expect("README.md");
     let marker = format!("<!-- editors-readme: {name} -->");
     let after = &readme[readme
         .find(&marker)

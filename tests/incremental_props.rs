@@ -182,7 +182,21 @@ fn run(lang: Lang, base_pick: usize, rounds: &[Vec<EditOp>]) -> Result<(), TestC
             &limits,
         );
         let full = analyze_full(lang, &text, tree, &settings, &limits);
-        prop_assert_eq!(inc.findings, full.findings, "text: {:?}", text);
+        if inc.findings != full.findings {
+            let only = |a: &[heap_audit::engine::Finding], b: &[heap_audit::engine::Finding]| {
+                a.iter()
+                    .filter(|f| !b.contains(f))
+                    .map(|f| format!("{} {:?} {:?}", f.rule_id(), f.range, &text[f.range.clone()]))
+                    .collect::<Vec<_>>()
+            };
+            prop_assert!(
+                false,
+                "incremental only: {:?}\nfull only: {:?}\ntext: {:?}",
+                only(&inc.findings, &full.findings),
+                only(&full.findings, &inc.findings),
+                text
+            );
+        }
     }
     Ok(())
 }
@@ -192,7 +206,7 @@ fn rounds() -> impl Strategy<Value = Vec<Vec<EditOp>>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
     #[test]
     fn rust_incremental(pick in 0usize..64, rounds in rounds()) {

@@ -213,7 +213,14 @@ fn five_megabyte_one_line_file() {
     }
     text.push_str("]; delete o.a;");
     client.did_open(uri, "javascript", 1, &text);
-    let d = client.diagnostics(uri, 1);
+    // The huge array literal is itself a finding of other JS rules; this test is about the
+    // `delete`s on either side of it.
+    let deletes = |d: Vec<Value>| -> Vec<Value> {
+        d.into_iter()
+            .filter(|x| x["code"] == "js/delete-property")
+            .collect()
+    };
+    let d = deletes(client.diagnostics(uri, 1));
     assert_eq!(codes(&d), ["js/delete-property"]);
     assert_eq!(
         d[0]["range"],
@@ -231,7 +238,7 @@ fn five_megabyte_one_line_file() {
         ]),
     );
     let text2 = text[..text.len() - 1].replacen("'😀'", "'😀😀'", 1) + "; delete o.b;";
-    let d = client.diagnostics(uri, 2);
+    let d = deletes(client.diagnostics(uri, 2));
     assert_eq!(codes(&d), ["js/delete-property", "js/delete-property"]);
     assert_eq!(
         d[0]["range"],

@@ -433,9 +433,10 @@ fn python_runner_keeps_the_data_of_a_script_that_raises() {
     );
 }
 
-/// Extracts the Python code block that follows `<!-- heap-audit-snippet: NAME -->` in USAGE.md.
+/// Extracts the Python code block that follows `<!-- heap-audit-snippet: NAME -->` in the
+/// README's Profiles section.
 fn snippet(name: &str) -> String {
-    let usage = std::fs::read_to_string(repo().join("server/src/profile/USAGE.md")).unwrap();
+    let usage = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let marker = format!("<!-- heap-audit-snippet: {name} -->");
     let after = &usage[usage.find(&marker).expect("snippet marker") + marker.len()..];
     let body = &after[after.find("```python\n").unwrap() + "```python\n".len()..];

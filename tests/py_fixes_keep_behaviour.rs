@@ -8,17 +8,36 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use heap_audit::engine::{analyze_str, fix_until_stable, FixMode, Settings};
-use heap_audit::language::Lang;
 use heap_audit::rules::{registry, FixAvailability};
 
-/// Applies every fix, safe and unsafe, until nothing changes: what
-/// `heap-audit check --fix --unsafe-fixes` does to a file. (The one place to switch to the CLI.)
-fn fix_all(text: &str) -> (String, usize) {
-    let settings = Settings::default();
-    fix_until_stable(text, FixMode::SafeAndUnsafe, 10, |t| {
-        analyze_str(Lang::Python, t, &settings).unwrap_or_default()
-    })
+/// Applies every fix, safe and unsafe, until nothing changes, with the real
+/// `heap-audit check --fix --unsafe-fixes` on a copy of the file. Returns the fixed text and
+/// whether anything changed.
+fn fix_all(name: &std::ffi::OsStr, text: &str) -> (String, usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_heap-audit"))
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--quiet",
+            "--fail-on",
+            "never",
+        ])
+        .arg(&file)
+        .output()
+        .expect("heap-audit runs");
+    assert!(
+        out.status.success(),
+        "check --fix failed on {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    let changed = usize::from(fixed != text);
+    (fixed, changed)
 }
 
 fn repo() -> PathBuf {
@@ -64,7 +83,7 @@ fn fixes_keep_behaviour() {
         let name = path.file_name().unwrap();
         let stem = path.file_stem().unwrap().to_str().unwrap();
         let text = std::fs::read_to_string(path).unwrap();
-        let (fixed, applied) = fix_all(&text);
+        let (fixed, applied) = fix_all(name, &text);
         let rule = registry()
             .get(&format!("py/{stem}"))
             .expect("a fixture is named after its rule");

@@ -3,6 +3,7 @@
 //!
 //! ```toml
 //! exclude = ["vendor/**", "*.min.js"]
+//! max-file-size = "10MB"            # larger files: rules get a time budget (editor), skipped (check)
 //! [rules]
 //! "rust/format-literal" = "off"     # off | hint | info | warning | error
 //! "py/*" = "hint"                   # a whole language
@@ -12,6 +13,8 @@
 //! owned-param-public = false
 //! [profile]
 //! paths = ["dhat-heap.json", "*.heapprofile"]
+//! inlay-hints = 5                   # hot lines per file with an inlay hint (0: none)
+//! min-share = 0.01                  # only lines with at least this share of the bytes
 //! ```
 
 use std::collections::BTreeMap;
@@ -62,6 +65,63 @@ struct RawConfig {
     rust: Option<RawRust>,
     #[serde(default)]
     profile: Option<RawProfile>,
+    #[serde(default)]
+    max_file_size: Option<toml::Spanned<RawSize>>,
+}
+
+/// A size: a number of bytes, or a string such as `"10MB"`, `"512 KB"`, `"1.5MiB"`.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+enum RawSize {
+    Bytes(u64),
+    Text(String),
+}
+
+impl RawSize {
+    fn bytes(&self) -> Result<u64, String> {
+        match self {
+            RawSize::Bytes(n) => Ok(*n),
+            RawSize::Text(t) => parse_size(t).ok_or_else(|| {
+                format!("invalid size `{t}` (expected bytes, or e.g. \"10MB\", \"512KB\")")
+            }),
+        }
+    }
+}
+
+/// Parses `"10MB"`, `"512 kb"`, `"1.5MiB"`, `"2048"` into bytes (KB, MB, GB are powers of 1024,
+/// as the size messages print them).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    let bytes = number * scale as f64;
+    (bytes.is_finite() && bytes <= u64::MAX as f64).then_some(bytes.round() as u64)
+}
+
+/// A size for messages: `10 MB`, `1.5 MB`, `512 KB`, `100 bytes`.
+pub fn format_size(bytes: u64) -> String {
+    let units = [(1u64 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")];
+    for (scale, name) in units {
+        if bytes >= scale {
+            let value = bytes as f64 / scale as f64;
+            return if bytes.is_multiple_of(scale) {
+                format!("{} {name}", bytes / scale)
+            } else {
+                format!("{value:.1} {name}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 #[derive(Deserialize, Default)]
@@ -81,10 +141,33 @@ struct RawRust {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawProfile {
     #[serde(default)]
     paths: Vec<String>,
+    #[serde(default)]
+    inlay_hints: Option<usize>,
+    #[serde(default)]
+    min_share: Option<f64>,
+}
+
+/// `profile` in editor settings: `{"paths": [...], "inlayHints": {"count": 5, "minShare": 0.01}}`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawLspProfile {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    inlay_hints: Option<RawInlayHints>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawInlayHints {
+    #[serde(default)]
+    count: Option<usize>,
+    #[serde(default)]
+    min_share: Option<f64>,
 }
 
 /// LSP settings: the same keys as the file, in JSON, plus editor-only ones.
@@ -100,9 +183,11 @@ struct RawLspSettings {
     #[serde(default)]
     rust: Option<RawRust>,
     #[serde(default)]
-    profile: Option<RawProfile>,
+    profile: Option<RawLspProfile>,
     #[serde(default, alias = "unsafe-fixes")]
     unsafe_fixes: Option<bool>,
+    #[serde(default, alias = "max-file-size")]
+    max_file_size: Option<RawSize>,
 }
 
 /// A rule selector from configuration: an exact id, `family/*`, or `*`.
@@ -120,7 +205,15 @@ pub struct Config {
     pub python_target: Option<(u32, u32)>,
     pub global_in_loop_threshold: Option<u32>,
     pub owned_param_public: Option<bool>,
+    /// `[profile] paths`: globs of the profile files, relative to the folder.
     pub profile_paths: Vec<String>,
+    /// `[profile] inlay-hints`: how many hot lines per file get an inlay hint (and, without a
+    /// finding, a `profile/hot-site` diagnostic).
+    pub profile_inlay_hints: Option<usize>,
+    /// `[profile] min-share`: the smallest share of the profile's bytes a line needs for that.
+    pub profile_min_share: Option<f64>,
+    /// `max-file-size`, in bytes.
+    pub max_file_size: Option<u64>,
     /// Editor setting: fix-all also applies unsafe fixes.
     pub unsafe_fixes: Option<bool>,
     /// Where this layer came from, for messages.
@@ -158,6 +251,16 @@ fn validate_pattern(pattern: &str) -> Result<(), String> {
             .unwrap_or_default();
         Err(format!(
             "unknown rule `{pattern}`{hint} (`heap-audit rules` lists them)"
+        ))
+    }
+}
+
+fn check_min_share(share: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&share) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{share} is not a share (expected a number from 0 to 1, e.g. 0.01 for 1%)"
         ))
     }
 }
@@ -225,13 +328,37 @@ impl Config {
                 err(at, format!("invalid exclude glob `{glob}`: {}", e.kind()))
             })?;
         }
+        let profile = raw.profile.unwrap_or_default();
+        if let Some(share) = profile.min_share {
+            check_min_share(share).map_err(|m| {
+                let at = text.find("min-share").map(|s| s..s + 1);
+                err(at, format!("[profile] min-share: {m}"))
+            })?;
+        }
+        for glob in &profile.paths {
+            globset::Glob::new(glob).map_err(|e| {
+                let at = text.find(glob.as_str()).map(|s| s..s + 1);
+                err(at, format!("invalid profile glob `{glob}`: {}", e.kind()))
+            })?;
+        }
+        let max_file_size = match &raw.max_file_size {
+            Some(size) => Some(
+                size.get_ref()
+                    .bytes()
+                    .map_err(|m| err(Some(size.span()), format!("max-file-size: {m}")))?,
+            ),
+            None => None,
+        };
         Ok(Config {
             rules,
             exclude: raw.exclude,
             python_target,
             global_in_loop_threshold: raw.python.as_ref().and_then(|p| p.global_in_loop_threshold),
             owned_param_public: raw.rust.as_ref().and_then(|r| r.owned_param_public),
-            profile_paths: raw.profile.map(|p| p.paths).unwrap_or_default(),
+            profile_paths: profile.paths,
+            profile_inlay_hints: profile.inlay_hints,
+            profile_min_share: profile.min_share,
+            max_file_size,
             unsafe_fixes: None,
             source: Some(path.to_owned()),
         })
@@ -284,13 +411,33 @@ impl Config {
             ),
             None => None,
         };
+        let profile = raw.profile.unwrap_or_default();
+        let hints = profile.inlay_hints.unwrap_or_default();
+        if let Some(share) = hints.min_share {
+            check_min_share(share).map_err(|m| err(format!("profile.inlayHints.minShare: {m}")))?;
+        }
+        for glob in &profile.paths {
+            globset::Glob::new(glob).map_err(|e| {
+                err(format!(
+                    "profile.paths: invalid profile glob `{glob}`: {}",
+                    e.kind()
+                ))
+            })?;
+        }
+        let max_file_size = match &raw.max_file_size {
+            Some(size) => Some(size.bytes().map_err(|m| err(format!("maxFileSize: {m}")))?),
+            None => None,
+        };
         Ok(Config {
             rules,
             exclude: raw.exclude,
             python_target,
             global_in_loop_threshold: raw.python.as_ref().and_then(|p| p.global_in_loop_threshold),
             owned_param_public: raw.rust.as_ref().and_then(|r| r.owned_param_public),
-            profile_paths: raw.profile.map(|p| p.paths).unwrap_or_default(),
+            profile_paths: profile.paths,
+            profile_inlay_hints: hints.count,
+            profile_min_share: hints.min_share,
+            max_file_size,
             unsafe_fixes: raw.unsafe_fixes,
             source: None,
         })
@@ -313,6 +460,9 @@ impl Config {
                 .or(self.global_in_loop_threshold),
             owned_param_public: over.owned_param_public.or(self.owned_param_public),
             profile_paths,
+            profile_inlay_hints: over.profile_inlay_hints.or(self.profile_inlay_hints),
+            profile_min_share: over.profile_min_share.or(self.profile_min_share),
+            max_file_size: over.max_file_size.or(self.max_file_size),
             unsafe_fixes: over.unsafe_fixes.or(self.unsafe_fixes),
             source: over.source.clone().or_else(|| self.source.clone()),
         }
@@ -356,7 +506,19 @@ impl Config {
         if let Some(p) = self.owned_param_public {
             settings.owned_param_public = p;
         }
+        if let Some(n) = self.max_file_size {
+            settings.max_file_size = n;
+        }
         settings
+    }
+
+    /// How profile data is shown: the configured `[profile]` values, else the defaults.
+    pub fn profile_options(&self) -> crate::profile::annotate::Options {
+        let defaults = crate::profile::annotate::Options::default();
+        crate::profile::annotate::Options {
+            hot_lines: self.profile_inlay_hints.unwrap_or(defaults.hot_lines),
+            min_share: self.profile_min_share.unwrap_or(defaults.min_share),
+        }
     }
 
     /// The `exclude` globs compiled (invalid ones were rejected at parse time).
@@ -453,6 +615,80 @@ mod tests {
             Config::from_json(&serde_json::Value::Null).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn profile_keys_from_the_file_and_the_editor() {
+        let text = "[profile]\npaths = [\"p/*.json\"]\ninlay-hints = 3\nmin-share = 0.05\n";
+        let file = Config::from_toml(Path::new("heap-audit.toml"), text).unwrap();
+        assert_eq!(file.profile_paths, ["p/*.json"]);
+        let o = file.profile_options();
+        assert_eq!((o.hot_lines, o.min_share), (3, 0.05));
+        let editor = Config::from_json(&serde_json::json!({"profile": {
+            "paths": ["x.heapprofile"], "inlayHints": {"count": 7}}}))
+        .unwrap();
+        let merged = file.merged(&editor);
+        assert_eq!(merged.profile_paths, ["p/*.json", "x.heapprofile"]);
+        let o = merged.profile_options();
+        assert_eq!((o.hot_lines, o.min_share), (7, 0.05));
+        let d = Config::default().profile_options();
+        assert_eq!(
+            (d.hot_lines, d.min_share),
+            (
+                crate::profile::annotate::Options::default().hot_lines,
+                crate::profile::annotate::Options::default().min_share
+            )
+        );
+
+        let e = Config::from_toml(Path::new("c.toml"), "[profile]\nmin-share = 5\n").unwrap_err();
+        assert_eq!(e.line, Some((2, 1)));
+        assert!(e.message.contains("min-share: 5 is not a share"), "{e}");
+        let e = Config::from_toml(Path::new("c.toml"), "[profile]\npaths = [\"[\"]\n").unwrap_err();
+        assert!(e.message.contains("invalid profile glob `[`"), "{e}");
+        let e = Config::from_toml(Path::new("c.toml"), "[profile]\ninlay-hint = 3\n").unwrap_err();
+        assert!(e.message.contains("inlay-hint"), "{e}");
+        let e =
+            Config::from_json(&serde_json::json!({"profile": {"inlayHints": {"minShare": -1}}}))
+                .unwrap_err();
+        assert!(e.message.contains("profile.inlayHints.minShare"), "{e}");
+        assert!(Config::from_json(&serde_json::json!({"profile": {"inlayHints": 3}})).is_err());
+    }
+
+    #[test]
+    fn max_file_size_from_file_and_editor() {
+        let cfg = Config::from_toml(Path::new("h.toml"), "max-file-size = \"2MB\"\n").unwrap();
+        assert_eq!(cfg.to_settings().max_file_size, 2 << 20);
+        let cfg = Config::from_toml(Path::new("h.toml"), "max-file-size = 1000\n").unwrap();
+        assert_eq!(cfg.max_file_size, Some(1000));
+        assert_eq!(
+            Config::default().to_settings().max_file_size,
+            crate::engine::DEFAULT_MAX_FILE_SIZE
+        );
+        let e = Config::from_toml(Path::new("h.toml"), "\nmax-file-size = \"ten\"\n").unwrap_err();
+        assert_eq!(e.line, Some((2, 17)), "{e}");
+        assert!(
+            e.message.starts_with("max-file-size: invalid size `ten`"),
+            "{e}"
+        );
+        let editor = Config::from_json(&serde_json::json!({"maxFileSize": "512KB"})).unwrap();
+        assert_eq!(editor.max_file_size, Some(512 << 10));
+        assert_eq!(cfg.merged(&editor).to_settings().max_file_size, 512 << 10);
+        assert!(Config::from_json(&serde_json::json!({"maxFileSize": "5 parsecs"})).is_err());
+    }
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_size("10MB"), Some(10 << 20));
+        assert_eq!(parse_size(" 1.5 mib "), Some(3 << 19));
+        assert_eq!(parse_size("2048"), Some(2048));
+        assert_eq!(parse_size("7k"), Some(7 << 10));
+        assert_eq!(parse_size("1GB"), Some(1 << 30));
+        assert_eq!(parse_size("MB"), None);
+        assert_eq!(parse_size("-1MB"), None);
+        assert_eq!(format_size(10 << 20), "10 MB");
+        assert_eq!(format_size(3 << 19), "1.5 MB");
+        assert_eq!(format_size(512 << 10), "512 KB");
+        assert_eq!(format_size(100), "100 bytes");
     }
 
     #[test]

@@ -211,7 +211,13 @@ impl LspClient {
     }
 
     pub fn spawn_in(binary: &str, dir: Option<&Path>) -> Self {
+        Self::spawn_with_env(binary, dir, &[])
+    }
+
+    /// [`LspClient::spawn_in`] with extra environment variables for the server.
+    pub fn spawn_with_env(binary: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(binary);
+        cmd.envs(env.iter().copied());
         cmd.arg("server").arg("--stdio");
         if let Some(dir) = dir {
             cmd.current_dir(dir);
@@ -292,11 +298,6 @@ impl LspClient {
     /// Sets what `workspace/configuration` is answered with.
     pub fn set_configuration(&self, value: Value) {
         *self.configuration.lock().unwrap() = value;
-    }
-
-    /// The server's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     /// The server's stderr so far.
@@ -438,6 +439,11 @@ impl LspClient {
             "textDocument/didChange",
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
         );
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Waits up to `timeout` for the process to exit.

@@ -11,15 +11,16 @@ use std::process::ExitCode;
 
 use rayon::prelude::*;
 
+use super::check_profile::{self, Profiles};
 use super::discover::{self, absolute, Configs, Problem, Target};
 use super::progress::Progress;
-use super::report::{locate, FileOutcome};
+use super::report::{locate, FileOutcome, Located};
 use super::source::{self, Unread};
 use super::text::{Style, Summary};
-use super::{diff, json, sarif, text, writer, CheckArgs, FailOn, Format};
+use super::{diff, interrupt, json, sarif, text, writer, CheckArgs, FailOn, Format};
 use crate::config::{Config, ConfigError};
 use crate::document::{parse_str, DEFAULT_PARSE_BUDGET};
-use crate::engine::{self, Finding, FixMode, Settings, Severity};
+use crate::engine::{self, Finding, FixMode, Limits, RuleFailure, Settings, Severity};
 use crate::language::Lang;
 
 /// `--fix` re-analyses and re-applies until nothing changes, at most this many times.
@@ -37,6 +38,8 @@ struct Options {
     quiet: bool,
     /// Parse only, no rules (the benchmark's baseline).
     parse_only: bool,
+    /// `--profile`: the profiles that rank the findings.
+    profiles: Option<Profiles>,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -51,9 +54,6 @@ pub fn run(args: CheckArgs) -> ExitCode {
 
 /// Validates the arguments; `Err` is a usage or configuration error (exit 2).
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    if !args.profile.is_empty() {
-        return Err("--profile: reading allocation profiles is not supported yet".to_owned());
-    }
     if args.diff && args.format != Format::Text {
         return Err(
             "--diff prints a unified diff; it cannot be combined with --format json or sarif"
@@ -67,6 +67,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             "--stdin-filename reads the source from stdin; give no paths (or `-`)".to_owned(),
         );
     }
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let (profiles, profile_problems) = if args.profile.is_empty() {
+        (None, Vec::new())
+    } else {
+        check_profile::load(&args.profile, &cwd)
+    };
     let opts = Options {
         format: args.format,
         fix: (args.fix || args.diff).then_some(if args.unsafe_fixes {
@@ -86,13 +93,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         },
         quiet: args.quiet,
         parse_only: args.parse_only,
+        profiles,
     };
     let threads = match args.threads {
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
     let fixed = match &args.config {
         Some(file) => {
             let config = Config::load(file).map_err(|e| e.to_string())?;
@@ -106,7 +112,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let configs = Configs::new(&cwd, fixed);
     if let Some(name) = &args.stdin_filename {
-        return Ok(check_stdin(name, &opts, &configs, &cwd));
+        return Ok(check_stdin(name, &opts, &configs, &cwd, profile_problems));
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -118,6 +124,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start {threads} worker threads: {e}"))?;
 
+    // With --fix, Ctrl-C stops the run between writes instead of in the middle of one.
+    let catching = opts.write && interrupt::install();
     let mut progress = Progress::new(!opts.quiet && io::stderr().is_terminal());
     let found = discover::discover(&paths, &cwd, &configs, threads, &progress);
     progress.checking(found.targets.len());
@@ -135,21 +143,32 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     progress.finish();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let mut problems = found.problems;
+    problems.extend(profile_problems);
     let code = report(
         &outcomes,
-        found.problems,
+        problems,
         &configs.errors(),
         &opts,
         &cwd,
         &mut out,
         io::stdout().is_terminal(),
     );
+    drop(out);
+    if catching && interrupt::interrupted() {
+        report_interruption(&outcomes);
+        return Ok(ExitCode::from(130));
+    }
     Ok(code)
 }
 
 /// Findings of a text, and the text with fixes applied (if asked and any apply).
 struct Analysis {
+    /// The tree of the analysed text.
+    tree: tree_sitter::Tree,
     findings: Vec<Finding>,
+    /// Rules that panicked: their findings are left out (and they sit out the fix passes).
+    failures: Vec<RuleFailure>,
     fixed: Option<Fixed>,
     /// Fixes were found but withheld (they would have broken the syntax).
     fix_error: Option<String>,
@@ -157,6 +176,8 @@ struct Analysis {
 
 struct Fixed {
     text: String,
+    /// The tree of `text`.
+    tree: tree_sitter::Tree,
     count: usize,
     remaining: Vec<Finding>,
 }
@@ -190,9 +211,16 @@ fn analyse(
         )
     };
     let tree = parse_str(lang, body, DEFAULT_PARSE_BUDGET).ok_or_else(gave_up)?;
-    let findings = engine::analyze(lang, body, &tree, settings);
+    // A rule that panics costs its own findings; the others stand and the file is reported.
+    let first = engine::analyze_full(lang, body, &tree, settings, &Limits::default());
+    let limits = Limits {
+        skip: first.failures.iter().map(|f| f.rule).collect(),
+        rule_budget: None,
+    };
     let mut analysis = Analysis {
-        findings,
+        tree,
+        findings: first.findings,
+        failures: first.failures,
         fixed: None,
         fix_error: None,
     };
@@ -204,24 +232,44 @@ fn analyse(
         return Ok(analysis);
     }
     let (text, count) = engine::fix_until_stable(body, mode, MAX_FIX_PASSES, |t| {
-        engine::analyze_str(lang, t, settings).unwrap_or_default()
+        parse_str(lang, t, DEFAULT_PARSE_BUDGET).map_or_else(Vec::new, |tree| {
+            engine::analyze_full(lang, t, &tree, settings, &limits).findings
+        })
     });
     if text == body {
         return Ok(analysis);
     }
     let new_tree = parse_str(lang, &text, DEFAULT_PARSE_BUDGET).ok_or_else(gave_up)?;
-    if syntax_errors(&new_tree) > syntax_errors(&tree) {
+    if syntax_errors(&new_tree) > syntax_errors(&analysis.tree) {
         analysis.fix_error =
             Some("its fixes would introduce a syntax error, so none were applied (a heap-audit bug: please report it)".to_owned());
         return Ok(analysis);
     }
-    let remaining = engine::analyze(lang, &text, &new_tree, settings);
+    let remaining = engine::analyze_full(lang, &text, &new_tree, settings, &limits).findings;
     analysis.fixed = Some(Fixed {
         text,
+        tree: new_tree,
         count,
         remaining,
     });
     Ok(analysis)
+}
+
+/// What to say about a rule that did not finish on a file.
+fn rule_failure_message(body: &str, failure: &RuleFailure) -> String {
+    let before = body.get(..failure.at.start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let rule = failure.rule_id();
+    match &failure.kind {
+        engine::FailureKind::Panicked(panic) => format!(
+            "rule {rule} panicked at {line}:{column}: {panic}; its findings are left out, the \
+             other rules' are reported (a heap-audit bug: please report it)"
+        ),
+        engine::FailureKind::OverBudget => {
+            format!("rule {rule} ran out of time at {line}:{column}; its findings are left out")
+        }
+    }
 }
 
 fn diff_names(path: &Path) -> (String, String) {
@@ -233,17 +281,37 @@ fn diff_names(path: &Path) -> (String, String) {
     }
 }
 
+/// After Ctrl-C: what was left undone (every file is either as it was or fully fixed).
+fn report_interruption(outcomes: &[FileOutcome]) {
+    let not_checked = outcomes
+        .iter()
+        .filter(|o| o.interrupted && !o.checked)
+        .count();
+    let not_written = outcomes
+        .iter()
+        .filter(|o| o.interrupted && o.checked)
+        .count();
+    eprintln!(
+        "heap-audit: interrupted: {not_checked} file(s) not checked and {not_written} not \
+         written; every file is either as it was or fully fixed. Run again to finish."
+    );
+}
+
 fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome {
     let path = &target.path;
     let mut out = FileOutcome {
         path: path.clone(),
         ..FileOutcome::default()
     };
+    if opts.write && interrupt::interrupted() {
+        out.interrupted = true;
+        return out;
+    }
     let Some(settings) = configs.settings(&target.abs, target.lang) else {
         out.config_broken = true;
         return out;
     };
-    let src = match source::read(path) {
+    let src = match source::read(path, settings.max_file_size) {
         Ok(s) => s,
         Err(Unread::Skipped(m)) => {
             out.problems.push(Problem::notice(path, m));
@@ -279,6 +347,22 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
     };
     out.checked = true;
     let excerpts = opts.format == Format::Text;
+    let place = |text: &str, tree: &tree_sitter::Tree, findings: Vec<Finding>| {
+        placed(
+            opts,
+            configs,
+            &target.abs,
+            text,
+            tree,
+            findings,
+            &settings,
+            excerpts,
+        )
+    };
+    for f in &analysis.failures {
+        out.problems
+            .push(Problem::error(path, rule_failure_message(body, f)));
+    }
     if let Some(m) = analysis.fix_error {
         out.problems.push(Problem::error(path, m));
     }
@@ -288,28 +372,67 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
             out.diff = Some(diff::unified(body, &fixed.text, &old, &new));
             out.fixed = fixed.count;
         }
+        Some(_) if opts.write && interrupt::interrupted() => {
+            // Interrupted: start no new write. The file stays as it was.
+            out.interrupted = true;
+            out.findings = locate(body, &analysis.findings, excerpts);
+        }
         Some(fixed) if opts.write => {
             let bytes = source::encode(&fixed.text, bom);
             match writer::replace(path, &target.root, &src.bytes, &src.snapshot, &bytes) {
                 Ok(()) => {
                     out.fixed = fixed.count;
-                    out.findings = locate(&fixed.text, &fixed.remaining, excerpts);
+                    out.findings = place(&fixed.text, &fixed.tree, fixed.remaining);
                 }
                 Err(m) => {
                     out.problems.push(Problem::error(path, m));
-                    out.findings = locate(body, &analysis.findings, excerpts);
+                    out.findings = place(body, &analysis.tree, analysis.findings);
                 }
             }
         }
         _ if opts.diff => {}
-        _ => out.findings = locate(body, &analysis.findings, excerpts),
+        _ => out.findings = place(body, &analysis.tree, analysis.findings),
     }
     out
 }
 
+/// Places findings in their text; with `--profile`, after the profiles have ranked them.
+#[allow(clippy::too_many_arguments)]
+fn placed(
+    opts: &Options,
+    configs: &Configs,
+    abs: &Path,
+    text: &str,
+    tree: &tree_sitter::Tree,
+    mut findings: Vec<Finding>,
+    settings: &Settings,
+    excerpts: bool,
+) -> Vec<Located> {
+    let Some(profiles) = &opts.profiles else {
+        return locate(text, &findings, excerpts);
+    };
+    let options = configs
+        .policy(abs.parent().unwrap_or(abs))
+        .map(|p| p.config.profile_options())
+        .unwrap_or_default();
+    let figures =
+        check_profile::apply(profiles, abs, text, tree, &mut findings, settings, &options);
+    let mut located = locate(text, &findings, excerpts);
+    for (l, f) in located.iter_mut().zip(figures) {
+        l.profile = f;
+    }
+    located
+}
+
 /// `--stdin-filename NAME`: the source comes from stdin. With `--fix` the fixed text goes to
 /// stdout and the findings to stderr (as ruff does); otherwise findings go to stdout.
-fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> ExitCode {
+fn check_stdin(
+    name: &Path,
+    opts: &Options,
+    configs: &Configs,
+    cwd: &Path,
+    problems: Vec<Problem>,
+) -> ExitCode {
     let fail = |m: &str| {
         eprintln!("heap-audit: error: {}: {m}", name.display());
         ExitCode::from(2)
@@ -336,12 +459,23 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
         Err(m) => return fail(&m),
     };
     let excerpts = opts.format == Format::Text;
+    let abs = absolute(cwd, name);
+    let place = |text: &str, tree: &tree_sitter::Tree, findings: Vec<Finding>| {
+        placed(
+            opts, configs, &abs, text, tree, findings, &settings, excerpts,
+        )
+    };
     let path = discover::display_path(name);
     let mut outcome = FileOutcome {
         path: path.clone(),
         checked: true,
         ..FileOutcome::default()
     };
+    for f in &analysis.failures {
+        outcome
+            .problems
+            .push(Problem::error(&path, rule_failure_message(body, f)));
+    }
     if let Some(m) = analysis.fix_error {
         outcome.problems.push(Problem::error(&path, m));
     }
@@ -355,7 +489,7 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
         }
         return report(
             &[outcome],
-            Vec::new(),
+            problems,
             &[],
             opts,
             cwd,
@@ -375,15 +509,15 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
         match analysis.fixed {
             Some(fixed) => {
                 outcome.fixed = fixed.count;
-                outcome.findings = locate(&fixed.text, &fixed.remaining, excerpts);
+                outcome.findings = place(&fixed.text, &fixed.tree, fixed.remaining);
             }
-            None => outcome.findings = locate(body, &analysis.findings, excerpts),
+            None => outcome.findings = place(body, &analysis.tree, analysis.findings),
         }
         let stderr = io::stderr();
         let is_tty = stderr.is_terminal();
         return report(
             &[outcome],
-            Vec::new(),
+            problems,
             &[],
             opts,
             cwd,
@@ -391,10 +525,10 @@ fn check_stdin(name: &Path, opts: &Options, configs: &Configs, cwd: &Path) -> Ex
             is_tty,
         );
     }
-    outcome.findings = locate(body, &analysis.findings, excerpts);
+    outcome.findings = place(body, &analysis.tree, analysis.findings);
     report(
         &[outcome],
-        Vec::new(),
+        problems,
         &[],
         opts,
         cwd,
@@ -422,6 +556,8 @@ fn report(
     for o in outcomes {
         if o.checked {
             summary.files_checked += 1;
+        } else if o.interrupted {
+            // Reported after the summary (`report_interruption`).
         } else if o.config_broken {
             failed_by_config += 1;
         } else if o.problems.iter().any(|p| p.is_error) {
@@ -453,14 +589,25 @@ fn report(
         match opts.format {
             Format::Text => {
                 let style = Style::detect(out_is_tty);
-                for (path, f) in all_findings() {
+                let ordered: Vec<(&Path, &Located)> = match &opts.profiles {
+                    Some(_) => check_profile::ranked(outcomes),
+                    None => all_findings().collect(),
+                };
+                for (path, f) in ordered {
                     result = result
                         .and_then(|()| out.write_all(text::render(path, f, style).as_bytes()));
                     result = result.and_then(|()| out.write_all(b"\n"));
                 }
             }
-            Format::Json => result = json::write(out, outcomes),
-            Format::Sarif => result = sarif::write(out, outcomes, &problems, config_errors, cwd),
+            Format::Json => result = json::write(out, outcomes, opts.profiles.is_some()),
+            Format::Sarif => {
+                let notes = opts
+                    .profiles
+                    .as_ref()
+                    .map(check_profile::notes)
+                    .unwrap_or_default();
+                result = sarif::write(out, outcomes, &problems, config_errors, &notes, cwd)
+            }
         }
     }
     let _ = result.and_then(|()| out.flush());
@@ -487,6 +634,20 @@ fn report(
         let _ = writeln!(stderr, "{label}: {}: {}", p.path.display(), p.message);
     }
     drop(stderr);
+
+    // The profiles' summary: with the text output, before its summary line; on stderr with JSON.
+    if let Some(profiles) = opts.profiles.as_ref().filter(|_| !opts.quiet && !opts.diff) {
+        let block = check_profile::summary(profiles, outcomes);
+        match opts.format {
+            Format::Text => {
+                let _ = out.write_all(block.as_bytes()).and_then(|()| out.flush());
+            }
+            Format::Json => {
+                let _ = io::stderr().write_all(block.as_bytes());
+            }
+            Format::Sarif => {}
+        }
+    }
 
     if !opts.quiet && opts.diff {
         // Stdout carries only the patch, so it can be piped to `git apply`.
@@ -535,6 +696,46 @@ mod tests {
         assert_eq!(count("fn f() { let s = 1; }"), 0);
         assert!(count("fn f() { let s = ; }") >= 1);
         assert!(count("fn f() { let s = 1 }") >= 1, "a missing `;`");
+    }
+
+    #[test]
+    fn rule_failures_name_the_rule_and_where() {
+        let failure = RuleFailure {
+            rule: crate::rules::registry()
+                .index_of("rust/format-literal")
+                .unwrap(),
+            at: 15..16,
+            kind: engine::FailureKind::Panicked("boom".into()),
+        };
+        assert_eq!(
+            rule_failure_message("fn f() {\n   é x }", &failure),
+            "rule rust/format-literal panicked at 2:6: boom; its findings are left out, the \
+             other rules' are reported (a heap-audit bug: please report it)"
+        );
+    }
+
+    #[cfg(feature = "test-panic-rule")]
+    #[test]
+    fn a_panicking_rule_costs_its_own_findings_only() {
+        let src = "fn f() {\n    let heap_audit_test_panic = 1;\n    let s = format!(\"x\");\n}\n";
+        let a = analyse(
+            Lang::Rust,
+            src,
+            &Settings::default(),
+            Some(FixMode::SafeOnly),
+        )
+        .unwrap();
+        let failed: Vec<&str> = a.failures.iter().map(RuleFailure::rule_id).collect();
+        assert_eq!(failed, ["rust/test-panic"]);
+        assert!(rule_failure_message(src, &a.failures[0])
+            .starts_with("rule rust/test-panic panicked at 2:9: rust/test-panic: injected panic;"));
+        assert_eq!(a.findings.len(), 1, "format-literal still reported");
+        let fixed = a.fixed.expect("format-literal's fix applies");
+        assert!(
+            fixed.text.contains("let s = \"x\".to_string();"),
+            "{}",
+            fixed.text
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn rules_markdown() -> String {
     let mut out = String::from(
         "| Rule | Languages | Default severity | Fix | What it flags |\n|---|---|---|---|---|\n",
     );
-    for rule in registry().rules() {
+    for rule in registry().listed() {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
             rule.meta.id,
@@ -53,8 +53,7 @@ pub fn rules(format: RulesFormat) -> ExitCode {
         RulesFormat::Markdown => rules_markdown(),
         RulesFormat::Json => {
             let list: Vec<serde_json::Value> = registry()
-                .rules()
-                .iter()
+                .listed()
                 .map(|r| {
                     serde_json::json!({
                         "id": r.meta.id,
@@ -70,13 +69,12 @@ pub fn rules(format: RulesFormat) -> ExitCode {
         }
         RulesFormat::Text => {
             let width = registry()
-                .rules()
-                .iter()
+                .listed()
                 .map(|r| r.meta.id.len())
                 .max()
                 .unwrap_or(0);
             let mut s = String::new();
-            for r in registry().rules() {
+            for r in registry().listed() {
                 s.push_str(&format!(
                     "{:width$}  {:6}  {:27}  fix: {:11}  {}\n",
                     r.meta.id,

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod check;
+mod check_profile;
 mod diff;
 mod discover;
 mod explain;
+mod interrupt;
 mod json;
 mod progress;
 mod report;
@@ -75,9 +77,9 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Allocation profiles (DHAT JSON, V8 .heapprofile, heap-audit Python JSON) to rank by.
-    // Hidden, and refused by `check`, until reading profiles lands (the profiles issue).
-    #[arg(long, value_name = "FILE", num_args = 1.., hide = true)]
+    /// An allocation profile (DHAT JSON, V8 .heapprofile, heap-audit tracemalloc JSON) to rank
+    /// the findings by, mapped onto the current folder. Repeat for several.
+    #[arg(long, value_name = "FILE")]
     pub profile: Vec<PathBuf>,
     /// Hide the summary line and progress.
     #[arg(long, short = 'q')]

@@ -256,29 +256,7 @@ fn summary(args: SummaryArgs) -> ExitCode {
 
 fn render(set: &ProfileSet, root: &Path, top: usize, findings: &mut Findings) -> String {
     let mut out = String::new();
-    for mp in set.profiles() {
-        let p = mp.profile();
-        let _ = writeln!(
-            out,
-            "{} ({}): {} in {} {} — {}",
-            p.path.display(),
-            p.format,
-            display::bytes(p.total_bytes),
-            display::count(p.total_blocks),
-            p.measure.blocks_unit(),
-            p.measure.describe()
-        );
-        for note in &p.notes {
-            let _ = writeln!(out, "  note: {note}");
-        }
-    }
-    for stale in set.stale_files() {
-        let _ = writeln!(
-            out,
-            "  warning: profile older than file: {}",
-            relative(root, &stale)
-        );
-    }
+    write_profiles(&mut out, set, root);
     let sites = set.top_sites(top);
     let _ = writeln!(out, "\nTop allocation sites ({} shown):", sites.len());
     for (i, site) in sites.iter().enumerate() {
@@ -363,6 +341,14 @@ fn render(set: &ProfileSet, root: &Path, top: usize, findings: &mut Findings) ->
             }
         }
     }
+    write_unmapped(&mut out, set, root);
+    out
+}
+
+/// "Not mapped to a workspace line": every user site that maps to no workspace file, and the
+/// bytes with no user frame at all, with their bytes, share and where they were credited instead.
+/// Nothing when everything mapped. Shared with `check --profile`'s summary.
+pub(super) fn write_unmapped(out: &mut String, set: &ProfileSet, root: &Path) {
     let unmapped = set.unmapped();
     if !unmapped.is_empty() {
         let total: u64 = unmapped.iter().map(|u| u.bytes).sum();
@@ -406,5 +392,33 @@ fn render(set: &ProfileSet, root: &Path, top: usize, findings: &mut Findings) ->
             );
         }
     }
-    out
+}
+
+/// One line per profile (format, total, what it measures) with its notes, then "profile older
+/// than file" for each workspace file changed after a profile that covers it. Shared with
+/// `check --profile`'s summary.
+pub(super) fn write_profiles(out: &mut String, set: &ProfileSet, root: &Path) {
+    for mp in set.profiles() {
+        let p = mp.profile();
+        let _ = writeln!(
+            out,
+            "{} ({}): {} in {} {} — {}",
+            p.path.display(),
+            p.format,
+            display::bytes(p.total_bytes),
+            display::count(p.total_blocks),
+            p.measure.blocks_unit(),
+            p.measure.describe()
+        );
+        for note in &p.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+    }
+    for stale in set.stale_files() {
+        let _ = writeln!(
+            out,
+            "  warning: profile older than file: {}",
+            relative(root, &stale)
+        );
+    }
 }

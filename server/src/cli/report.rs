@@ -28,6 +28,20 @@ pub struct Located {
     /// stable when lines are added or removed elsewhere.
     pub fingerprint: u64,
     pub excerpt: Option<Excerpt>,
+    /// With `--profile`: what the profiles measured through the finding's lines (for V8: its
+    /// function), callees included.
+    pub profile: Option<ProfileFigures>,
+}
+
+/// A finding's measured figures, as `check --profile` reports them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProfileFigures {
+    pub bytes: u64,
+    pub blocks: u64,
+    /// Of the profile's total bytes, 0.0–1.0.
+    pub share: f64,
+    /// "Profile older than file": the file changed after the profile was written.
+    pub stale: bool,
 }
 
 impl Located {
@@ -61,6 +75,9 @@ pub struct FileOutcome {
     pub problems: Vec<Problem>,
     /// Not analysed because its configuration file is broken (reported once, per config file).
     pub config_broken: bool,
+    /// `--fix` was interrupted (Ctrl-C) before this file was analysed (`checked` false) or
+    /// before its fixes were written (`checked` true): it is as it was.
+    pub interrupted: bool,
 }
 
 /// Byte offsets of line starts, for turning byte offsets into lines and columns.
@@ -181,6 +198,7 @@ pub fn locate(text: &str, findings: &[Finding], excerpts: bool) -> Vec<Located> 
                 loop_depth: f.loop_depth,
                 fingerprint,
                 excerpt,
+                profile: None,
             }
         })
         .collect()

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::discover::Problem;
+use super::json::JsonProfile;
 use super::report::{FileOutcome, Located};
 use crate::config::ConfigError;
 use crate::engine::Severity;
@@ -176,6 +177,9 @@ struct ResultProperties<'a> {
     loop_depth: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<FixProperty<'a>>,
+    /// With `--profile`: the measured figures, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<JsonProfile>,
 }
 
 /// One result; typed (not a `serde_json::Value`) so a large run streams out cheaply.
@@ -183,7 +187,9 @@ struct ResultProperties<'a> {
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
     rule_id: &'static str,
-    rule_index: u16,
+    /// `None` for a test-only rule, which `tool.driver.rules` does not list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<u16>,
     level: &'static str,
     message: Text<'a>,
     locations: [Location<'a>; 1],
@@ -195,7 +201,7 @@ impl<'a> SarifResult<'a> {
     fn new(artifact: &'a ArtifactLocation, f: &'a Located) -> Self {
         Self {
             rule_id: f.rule_id(),
-            rule_index: f.rule,
+            rule_index: (!registry().rule(f.rule).is_test_only()).then_some(f.rule),
             level: level(f.severity),
             message: Text { text: &f.message },
             locations: [Location {
@@ -221,6 +227,7 @@ impl<'a> SarifResult<'a> {
                         applicability: a.as_str(),
                         title,
                     }),
+                profile: f.profile.map(JsonProfile::from),
             },
         }
     }
@@ -267,13 +274,10 @@ pub fn write(
     files: &[FileOutcome],
     problems: &[Problem],
     config_errors: &[ConfigError],
+    notes: &[(String, std::path::PathBuf)],
     cwd: &Path,
 ) -> io::Result<()> {
-    let rules: Vec<Value> = registry()
-        .rules()
-        .iter()
-        .map(|r| rule_descriptor(r))
-        .collect();
+    let rules: Vec<Value> = registry().listed().map(rule_descriptor).collect();
     let artifacts: Vec<ArtifactLocation> = files
         .iter()
         .map(|f| ArtifactLocation::new(&f.path, cwd))
@@ -295,6 +299,11 @@ pub fn write(
         let level = if p.is_error { "error" } else { "warning" };
         notification(level, p.message.clone(), Some(&p.path), None, cwd)
     }));
+    notifications.extend(
+        notes
+            .iter()
+            .map(|(message, path)| notification("note", message.clone(), Some(path), None, cwd)),
+    );
     let successful = config_errors.is_empty() && !problems.iter().any(|p| p.is_error);
     let log = Log {
         schema: SCHEMA,

@@ -6,8 +6,10 @@ use std::io::Read;
 use std::path::Path;
 use std::time::SystemTime;
 
-/// Files larger than this are skipped with a notice (generated or minified code, data).
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// By default, files larger than this are skipped with a notice (generated or minified code,
+/// data); `max-file-size` in `heap-audit.toml` changes it.
+#[cfg(test)]
+const MAX_FILE_BYTES: u64 = crate::engine::DEFAULT_MAX_FILE_SIZE;
 /// A NUL byte in this many leading bytes marks a file as binary (as git and ripgrep judge).
 const BINARY_SNIFF: usize = 8 * 1024;
 const BOM: &str = "\u{feff}";
@@ -50,25 +52,25 @@ pub enum Unread {
     Failed(String),
 }
 
-/// Reads `path`, refusing files over [`MAX_FILE_BYTES`] before reading them.
-pub fn read(path: &Path) -> Result<Source, Unread> {
+/// Reads `path`, refusing files over `max` bytes (`max-file-size`) before reading them.
+pub fn read(path: &Path, max: u64) -> Result<Source, Unread> {
     let fail = |e: std::io::Error| Unread::Failed(format!("cannot read: {e}"));
     let mut file = File::open(path).map_err(fail)?;
     let meta = file.metadata().map_err(fail)?;
     if !meta.is_file() {
         return Err(Unread::Skipped("not a regular file; skipped".to_owned()));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large(meta.len()));
+    if meta.len() > max {
+        return Err(too_large(meta.len(), max));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // The file may grow while being read: never take more than the limit allows.
     file.by_ref()
-        .take(MAX_FILE_BYTES + 1)
+        .take(max.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(fail)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64, max));
     }
     Ok(Source {
         bytes,
@@ -76,10 +78,10 @@ pub fn read(path: &Path) -> Result<Source, Unread> {
     })
 }
 
-fn too_large(len: u64) -> Unread {
+fn too_large(len: u64, max: u64) -> Unread {
     Unread::Skipped(format!(
-        "larger than {} MB ({:.1} MB); skipped",
-        MAX_FILE_BYTES / (1024 * 1024),
+        "larger than {} ({:.1} MB); skipped (max-file-size sets the limit)",
+        crate::config::format_size(max),
         len as f64 / (1024.0 * 1024.0)
     ))
 }
@@ -161,11 +163,26 @@ mod tests {
         let big = dir.path().join("big.js");
         let f = File::create(&big).unwrap();
         f.set_len(MAX_FILE_BYTES + 1).unwrap();
-        match read(&big) {
+        match read(&big, MAX_FILE_BYTES) {
             Err(Unread::Skipped(m)) => assert!(m.starts_with("larger than 10 MB"), "{m}"),
             other => panic!("{:?}", other.err()),
         }
-        let missing = read(&dir.path().join("nope.rs")).err().unwrap();
+        assert_eq!(
+            read(&big, MAX_FILE_BYTES + 1).unwrap().bytes.len() as u64,
+            MAX_FILE_BYTES + 1
+        );
+        match read(&big, 1000) {
+            Err(Unread::Skipped(m)) => {
+                assert_eq!(
+                    m,
+                    "larger than 1000 bytes (10.0 MB); skipped (max-file-size sets the limit)"
+                )
+            }
+            other => panic!("{:?}", other.err()),
+        }
+        let missing = read(&dir.path().join("nope.rs"), MAX_FILE_BYTES)
+            .err()
+            .unwrap();
         assert!(matches!(missing, Unread::Failed(m) if m.starts_with("cannot read: ")));
     }
 }

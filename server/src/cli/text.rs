@@ -221,6 +221,7 @@ mod tests {
                 start: 8,
                 width: 8,
             }),
+            profile: None,
         }
     }
 

@@ -5,13 +5,19 @@
 //! - the original's permissions (and, on Unix, owner where allowed) are kept;
 //! - just before the rename the original is compared with what was read (size, mtime, inode,
 //!   content); if anything changed, e.g. an editor saved meanwhile, nothing is written;
-//! - a path that resolves (through a symlink) outside the tree being checked is not written.
+//! - a path that resolves (through a symlink) outside the tree being checked is not written;
+//! - the rename is made durable by syncing the folder;
+//! - temporary files are named `.NAME.heap-audit-PID-N.tmp`: one left behind by a run that was
+//!   killed (its process is gone) is removed the next time a fix is written in that folder.
 
+use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
+use super::interrupt::process_alive;
 use super::source::Snapshot;
 
 /// Test-only, debug builds only: when set, its value is appended to the file just before the
@@ -58,6 +64,7 @@ pub fn replace(
         .ok_or("has no parent folder; fixes not written")?;
     let meta = fs::metadata(&real)
         .map_err(|e| format!("cannot read its metadata: {e}; fixes not written"))?;
+    sweep_once(dir);
     let tmp = TempFile::create(dir, &real).map_err(|e| {
         format!(
             "cannot create a temporary file in {}: {e}; fixes not written",
@@ -91,6 +98,54 @@ fn unchanged(path: &Path, original: &[u8], snapshot: &Snapshot) -> bool {
     }
 }
 
+/// Sweeps `dir` for stale temporary files, once per folder and run.
+fn sweep_once(dir: &Path) {
+    static SWEPT: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    let swept = SWEPT.get_or_init(Default::default);
+    if !swept
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(dir.to_owned())
+    {
+        return;
+    }
+    sweep_stale_temps(dir);
+}
+
+/// Removes the temporary files in `dir` that a heap-audit process no longer running left behind
+/// (it was killed between creating one and renaming it). Returns how many were removed.
+fn sweep_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let me = std::process::id();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && pid != me && !process_alive(pid) && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temporary file name `.NAME.heap-audit-PID-N.tmp`.
+fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, n) = rest.rsplit_once('-')?;
+    n.parse::<u64>().ok()?;
+    let (rest, pid) = rest.rsplit_once('-')?;
+    let target = rest.strip_suffix(".heap-audit")?;
+    if target.is_empty() {
+        return None;
+    }
+    pid.parse().ok()
+}
+
 /// A temporary file beside its target, removed unless committed.
 struct TempFile {
     path: PathBuf,
@@ -107,7 +162,13 @@ impl TempFile {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = dir.join(format!(".{name}.heap-audit-{}-{n}.tmp", std::process::id()));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            // Private until it has the original's permissions: the text of a file only its owner
+            // may read must never be readable by others, even for a moment.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
                 Ok(_) => {
                     return Ok(TempFile {
                         path,
@@ -185,6 +246,31 @@ mod tests {
     }
 
     #[test]
+    fn stale_temporary_files_of_dead_runs_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        fs::write(&p, "old\n").unwrap();
+        let tmp = TempFile::create(dir.path(), &p).unwrap();
+        let name = tmp.path.file_name().unwrap().to_str().unwrap().to_owned();
+        assert_eq!(temp_owner(&name), Some(std::process::id()), "{name}");
+        assert_eq!(temp_owner(".a.py.heap-audit-12-3.tmp"), Some(12));
+        assert_eq!(temp_owner("a.py.heap-audit-12-3.tmp"), None);
+        assert_eq!(temp_owner("..heap-audit-12-3.tmp"), None);
+        assert_eq!(temp_owner(".a.py.heap-audit-x-3.tmp"), None);
+        // A dead process's file goes; a live one's (ours) and other files stay.
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        let dead = gone.id();
+        gone.wait().unwrap();
+        let stale = dir.path().join(format!(".a.py.heap-audit-{dead}-0.tmp"));
+        fs::write(&stale, "partial").unwrap();
+        fs::write(dir.path().join(".a.py.heap-audit-notes.tmp"), "x").unwrap();
+        assert_eq!(sweep_stale_temps(dir.path()), 1);
+        assert!(!stale.exists());
+        assert!(tmp.path.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
     fn refuses_when_the_content_changed_and_cleans_up() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.py");
@@ -218,6 +304,22 @@ mod tests {
             fs::metadata(&p).unwrap().permissions().mode() & 0o7777,
             0o751
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temporary_files_are_private_until_they_get_the_originals_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("secret.py");
+        fs::write(&p, "old\n").unwrap();
+        let tmp = TempFile::create(dir.path(), &p).unwrap();
+        let mode = fs::metadata(&tmp.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        tmp.fill(b"new\n", &fs::metadata(&p).unwrap()).unwrap();
+        let mode = fs::metadata(&tmp.path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 
     #[cfg(unix)]

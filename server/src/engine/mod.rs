@@ -20,12 +20,13 @@ use crate::rules::{registry, DefaultSeverity, Rule};
 pub mod fix;
 pub mod incremental;
 pub(crate) mod loops;
+pub mod query;
 mod settings;
 pub mod suppress;
 mod types;
 
 pub use fix::{apply_edits, apply_fixes, fix_until_stable, select_fixes, FixMode};
-pub use settings::Settings;
+pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
 
 use loops::LoopKinds;
@@ -41,6 +42,14 @@ pub struct Frame<'t> {
     pub node: Node<'t>,
     pub loop_depth: u32,
     is_callback: bool,
+}
+
+impl Frame<'_> {
+    /// Whether this node is a closure passed to an iteration method (`forEach`, `map`, …), so
+    /// its body runs once per element.
+    pub fn is_callback(&self) -> bool {
+        self.is_callback
+    }
 }
 
 /// What a rule's check sees: the source, where the node sits, and a place to report.
@@ -60,7 +69,17 @@ pub struct Ctx<'a, 't> {
 }
 
 impl<'a, 't> Ctx<'a, 't> {
+    /// The text, for reading the current node and what is around it in its item. A check that
+    /// searches the rest of the file (text scans, absolute line numbers) uses [`Ctx::file_src`].
     pub fn src(&self) -> &'a str {
+        self.src
+    }
+
+    /// The whole text, for searches beyond the current item (e.g. every use of a name, or the
+    /// line number of another node): marks this check as file-dependent for incremental
+    /// analysis, like [`Ctx::root`].
+    pub fn file_src(&self) -> &'a str {
+        self.touched.set(true);
         self.src
     }
 
@@ -98,8 +117,18 @@ impl<'a, 't> Ctx<'a, 't> {
         self.stack.last().map_or(0, |f| f.loop_depth)
     }
 
+    /// The current node's frame (its node, loop depth and whether it is an iteration callback).
+    pub fn frame(&self) -> Option<&Frame<'t>> {
+        self.stack.last()
+    }
+
     pub fn parent(&self) -> Option<Node<'t>> {
         self.stack.len().checked_sub(2).map(|i| self.stack[i].node)
+    }
+
+    /// The ancestors' frames, outermost first (the current node's own frame excluded).
+    pub fn ancestor_frames(&self) -> &'a [Frame<'t>] {
+        &self.stack[..self.stack.len().saturating_sub(1)]
     }
 
     /// Ancestors from the parent outwards, with their loop depths.
@@ -140,6 +169,12 @@ impl<'a, 't> Ctx<'a, 't> {
         self.ancestors()
             .map(|f| f.node)
             .find(|n| kinds.is_function(n.kind_id()))
+    }
+
+    /// Runs the query `queries/<family>/<name>.scm` on `node`, calling `f` with the captures of
+    /// each match that starts at `node` itself.
+    pub fn query_at(&self, name: &str, node: Node<'t>, f: impl FnMut(&query::Captures<'_, 't>)) {
+        query::matches_at(query::get(self.lang, name), node, self.src.as_bytes(), f)
     }
 
     /// Reports a finding for the running rule at the current node's loop depth. The returned
@@ -192,6 +227,19 @@ impl<'a, 't> Ctx<'a, 't> {
             .push((key, value.clone() as Rc<dyn Any>));
         value
     }
+}
+
+thread_local! {
+    /// Set by [`mark_file_dependent`] during a check (see [`Ctx::root`]).
+    static FILE_READ: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Declares that the running check read beyond its own top-level item, for helpers that reach
+/// other items without a `Ctx` (e.g. by climbing from a node to the program and scanning its
+/// statements). Incremental analysis then re-runs the check instead of reusing its findings,
+/// exactly as after [`Ctx::root`] or [`Ctx::memo`].
+pub fn mark_file_dependent() {
+    FILE_READ.with(|f| f.set(true));
 }
 
 /// The severity a rule gets without configuration.
@@ -266,7 +314,8 @@ pub fn analyze_full(
     w.finish(tree, sink.findings, &sink.errors)
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -399,6 +448,7 @@ impl<'a, 't> Walker<'a, 't> {
         let rule = registry().rule(rule_idx);
         let started = self.limits.rule_budget.map(|_| Instant::now());
         self.touched.set(false);
+        FILE_READ.with(|f| f.set(false));
         let before = sink.findings.len();
         let mut cx = Ctx {
             src: self.src,
@@ -412,6 +462,9 @@ impl<'a, 't> Walker<'a, 't> {
             touched: &self.touched,
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
+        if self.touched.get() || FILE_READ.with(|f| f.get()) {
+            self.touched.set(true);
+        }
         if sink.track && self.touched.get() {
             sink.global.extend(sink.findings.drain(before..));
             sink.calls.push(Call {

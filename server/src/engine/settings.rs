@@ -16,7 +16,13 @@ pub struct Settings {
     pub owned_param_public: bool,
     /// `py/global-in-loop`: how many lookups of one name per iteration are allowed.
     pub global_in_loop_threshold: u32,
+    /// Files larger than this many bytes are not given full treatment: the editor still checks
+    /// them, with a time budget per rule; `check` skips them with a notice. Default 10 MB.
+    pub max_file_size: u64,
 }
+
+/// The default [`Settings::max_file_size`]: 10 MB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -25,6 +31,7 @@ impl Default for Settings {
             python_target: (3, 11),
             owned_param_public: false,
             global_in_loop_threshold: 1,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 }

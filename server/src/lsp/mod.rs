@@ -2,7 +2,8 @@
 //!
 //! Converts between LSP positions and the engine's byte ranges at this boundary and nowhere else
 //! (`encoding`). One file per LSP method under `requests/` and `notifications/`; the shared state
-//! is in `state`, the analysis thread and the ordered publisher in `worker`.
+//! is in `state`, the analysis thread and the ordered publisher in `worker`, the allocation profiles
+//! of each workspace folder (loaded on their own thread) in `profiles`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,7 +17,10 @@ mod backend;
 mod configuration;
 mod diagnostics;
 pub mod encoding;
+mod guard;
+mod health;
 mod notifications;
+mod profiles;
 mod requests;
 mod settings;
 mod state;
@@ -82,6 +86,7 @@ where
     let _ = tokio::time::timeout(DRAIN, server).await;
     let _ = tokio::time::timeout(DRAIN, writer).await;
     session.queue.close();
+    session.profiles.close();
     publisher.abort();
     if end == transport::InputEnd::ServerGone {
         eprintln!("heap-audit: the protocol layer stopped unexpectedly");

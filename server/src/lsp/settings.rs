@@ -20,6 +20,10 @@ pub(crate) struct Resolved {
     pub settings: Arc<Settings>,
     /// Fix-all also applies unsafe fixes (editor setting `unsafeFixes`).
     pub unsafe_fixes: bool,
+    /// How profile data is shown (`[profile] inlay-hints`, `min-share`).
+    pub profile: crate::profile::annotate::Options,
+    /// `[profile] paths`: the globs that find the folder's profiles (empty: the defaults).
+    pub profile_paths: Arc<[String]>,
     root: Option<Arc<Path>>,
     exclude: Arc<GlobSet>,
 }
@@ -33,6 +37,8 @@ impl Resolved {
         Self {
             settings: Arc::new(config.to_settings()),
             unsafe_fixes: config.unsafe_fixes.unwrap_or(false),
+            profile: config.profile_options(),
+            profile_paths: config.profile_paths.clone().into(),
             root: root.map(Arc::from),
             exclude: Arc::new(config.exclude_set()),
         }
@@ -139,6 +145,14 @@ impl Workspace {
 
     pub fn folders(&self) -> &[Folder] {
         &self.folders
+    }
+
+    /// Each folder's root and its profile globs (`[profile] paths`, file and editor settings).
+    pub fn profile_globs(&self) -> Vec<(PathBuf, Arc<[String]>)> {
+        self.folders
+            .iter()
+            .map(|f| (f.root.clone(), f.resolved.profile_paths.clone()))
+            .collect()
     }
 
     /// The settings for a document at `path` (`None` for non-file documents), and the generation.

@@ -18,8 +18,10 @@ use tower_lsp_server::Client;
 use tree_sitter::Tree;
 
 use super::encoding::Encoding;
+use super::health::RulesOff;
+use super::profiles::Profiles;
 use super::settings::{Resolved, Workspace};
-use super::worker::Queue;
+use super::worker::{Lane, Queue};
 use crate::document::Document;
 use crate::engine::Finding;
 use crate::language::Lang;
@@ -38,6 +40,10 @@ pub(crate) struct Caps {
     pub configuration: bool,
     /// `workspace.didChangeWatchedFiles.dynamicRegistration`.
     pub watch_files: bool,
+    /// `workspace.didChangeWatchedFiles.relativePatternSupport`.
+    pub relative_patterns: bool,
+    /// `workspace.inlayHint.refreshSupport`.
+    pub inlay_hint_refresh: bool,
 }
 
 impl Caps {
@@ -61,6 +67,14 @@ impl Caps {
             watch_files: ws
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
+                == Some(true),
+            relative_patterns: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.relative_pattern_support)
+                == Some(true),
+            inlay_hint_refresh: ws
+                .and_then(|w| w.inlay_hint.as_ref())
+                .and_then(|i| i.refresh_support)
                 == Some(true),
         }
     }
@@ -86,6 +100,8 @@ pub(crate) struct DocState {
     pub analysis: Option<Arc<Analysis>>,
     /// The version of the last published diagnostics.
     pub last_published: Option<i32>,
+    /// Rules switched off for this document (panicked, or out of time on a large text).
+    pub rules_off: RulesOff,
 }
 
 /// A consistent copy of a document's state, taken under a brief lock, to work on anywhere.
@@ -98,11 +114,13 @@ pub(crate) struct Snapshot {
     pub open_seq: u64,
     pub path: Option<Arc<Path>>,
     pub resolved: Resolved,
+    /// The generation of the settings and of the loaded profiles (their sum: both only grow).
     pub settings_gen: u64,
     /// The cached analysis, if it is for this version and settings generation.
     pub cached: Option<Arc<Analysis>>,
     /// The number of the document's last edit (see `Document::edit_seq`).
     pub edit_seq: u64,
+    pub rules_off: RulesOff,
 }
 
 /// What the publisher task sends, in order.
@@ -147,6 +165,8 @@ pub(crate) struct Session {
     shutdown: AtomicBool,
     open_seq: AtomicU64,
     pub queue: Queue,
+    /// Allocation profiles per workspace folder, loaded on their own thread.
+    pub profiles: Profiles,
     publish: mpsc::UnboundedSender<Publish>,
     /// Error messages found during `initialize`, shown once the client is `initialized`.
     pub startup_errors: Mutex<Vec<String>>,
@@ -191,6 +211,7 @@ impl Session {
             shutdown: AtomicBool::new(false),
             open_seq: AtomicU64::new(0),
             queue: Queue::default(),
+            profiles: Profiles::default(),
             publish,
             startup_errors: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
@@ -256,7 +277,7 @@ impl Session {
         since: Option<(u64, u64)>,
         edits: &mut Vec<tree_sitter::InputEdit>,
     ) -> Option<(Snapshot, bool)> {
-        let (lang, rope, tree, version, open_seq, path, analysis, edit_seq, complete) = {
+        let (lang, rope, tree, version, open_seq, path, analysis, rules_off, edit_seq, complete) = {
             let d = self.docs.get(uri)?;
             let complete = match since {
                 Some((seq, n)) if seq == d.open_seq => d.doc.edits_since_into(n, edits),
@@ -270,6 +291,7 @@ impl Session {
                 d.open_seq,
                 d.path.clone(),
                 d.analysis.clone(),
+                d.rules_off.clone(),
                 d.doc.edit_seq(),
                 complete,
             )
@@ -279,6 +301,7 @@ impl Session {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .resolve(path.as_deref());
+        let settings_gen = settings_gen + self.profiles.generation();
         let cached = analysis.filter(|a| a.version == version && a.settings_gen == settings_gen);
         let snap = Snapshot {
             uri: uri.clone(),
@@ -291,6 +314,7 @@ impl Session {
             resolved,
             settings_gen,
             cached,
+            rules_off,
             edit_seq,
         };
         Some((snap, complete))
@@ -312,7 +336,11 @@ impl Session {
         if let Some(a) = &snap.cached {
             return a.clone();
         }
-        let findings = with_text(&snap.rope, run);
+        let findings = with_text(&snap.rope, |text| {
+            let mut findings = run(text);
+            self.profiles.annotate(snap, text, &mut findings);
+            findings
+        });
         let analysis = Arc::new(Analysis {
             version: snap.version,
             settings_gen: snap.settings_gen,
@@ -330,8 +358,27 @@ impl Session {
         analysis
     }
 
-    /// Runs the engine on a snapshot's text. A panicking rule costs this analysis, not the server.
+    /// Runs the engine on a snapshot's text, without the rules switched off for the document and
+    /// with a time budget per rule if the text is over `maxFileSize`. A rule that panics or runs
+    /// out of time is switched off for the document (see `health`); the others' findings stand.
     pub fn run_rules(&self, snap: &Snapshot, text: &str) -> Vec<Finding> {
+        self.run_rules_with(snap, text, |tree, settings, limits| {
+            crate::engine::analyze_full(snap.lang, text, tree, settings, limits)
+        })
+    }
+
+    /// [`Session::run_rules`] with the engine call given (the analysis thread's incremental
+    /// analysis): the same exclusions, limits, failure reports and panic guard.
+    pub fn run_rules_with(
+        &self,
+        snap: &Snapshot,
+        text: &str,
+        engine: impl FnOnce(
+            &Tree,
+            &crate::engine::Settings,
+            &crate::engine::Limits,
+        ) -> crate::engine::Analysis,
+    ) -> Vec<Finding> {
         let Some(tree) = &snap.tree else {
             return Vec::new();
         };
@@ -343,10 +390,14 @@ impl Session {
             return Vec::new();
         }
         let settings = &snap.resolved.settings;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::engine::analyze(snap.lang, text, tree, settings)
-        })) {
-            Ok(findings) => findings,
+        let limits = snap.rules_off.limits(text.len(), settings.max_file_size);
+        match std::panic::catch_unwind(AssertUnwindSafe(|| engine(tree, settings, &limits))) {
+            Ok(analysis) => {
+                if !analysis.failures.is_empty() {
+                    self.rules_failed(snap, text.len(), &analysis.failures);
+                }
+                analysis.findings
+            }
             Err(_) => {
                 self.log_later(
                     MessageType::ERROR,
@@ -370,15 +421,24 @@ impl Session {
     }
 
     /// Queues a document for the analysis worker (push mode only; pulls compute on demand).
+    /// Large documents go to their own lane, so they never hold up the others.
     pub fn schedule(&self, uri: &Uri) {
         if !self.caps().pull_diagnostics {
-            self.queue.push(uri);
+            let len = self.docs.get(uri).map_or(0, |d| d.doc.len_bytes());
+            self.queue.push_to(uri, Lane::for_len(len));
         }
     }
 
-    /// Re-analyses every open document after a settings change: re-publishes (push mode) or asks
-    /// the client to pull again (pull mode).
+    /// After a settings change: looks for the profiles again (their globs may have changed) and
+    /// re-analyses every open document.
     pub async fn settings_changed(&self) {
+        self.profiles.request_sync();
+        self.reanalyse().await;
+    }
+
+    /// Re-analyses every open document: re-publishes (push mode) or asks the client to pull
+    /// again (pull mode).
+    pub async fn reanalyse(&self) {
         let caps = self.caps();
         if caps.pull_diagnostics {
             if caps.diagnostic_refresh {
@@ -389,7 +449,7 @@ impl Session {
         } else {
             let uris: Vec<Uri> = self.docs.iter().map(|d| d.key().clone()).collect();
             for uri in &uris {
-                self.queue.push(uri);
+                self.schedule(uri);
             }
         }
     }
@@ -421,6 +481,7 @@ mod tests {
             path: None,
             analysis: None,
             last_published,
+            rules_off: RulesOff::default(),
         }
     }
 
@@ -462,7 +523,9 @@ mod tests {
                 diagnostic_refresh: true,
                 document_changes: true,
                 configuration: true,
-                watch_files: true
+                watch_files: true,
+                relative_patterns: false,
+                inlay_hint_refresh: false,
             }
         );
         assert_eq!(

@@ -6,6 +6,9 @@
 //! current when the worker gets to it is the one analysed, and the versions typed in between are
 //! never analysed at all. The publisher task is the only sender of `publishDiagnostics`, and it
 //! applies the version gate right before each send.
+//!
+//! Documents of 1 MB or more wait in a lane of their own, served by a second thread: analysing a
+//! huge file never holds up the diagnostics of the others.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
@@ -17,9 +20,36 @@ use tower_lsp_server::ls_types::{Diagnostic, Uri};
 use super::diagnostics;
 use super::state::{may_publish, Publish, Session, Snapshot};
 use crate::engine::incremental::{analyze_incremental, Incremental};
-use crate::engine::{Finding, Limits};
+use crate::engine::Finding;
 
-/// URIs waiting for analysis, each at most once.
+/// Which analysis thread a document waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lane {
+    Normal,
+    /// Documents of [`Lane::LARGE`] bytes or more.
+    Large,
+}
+
+impl Lane {
+    pub const LARGE: usize = 1024 * 1024;
+
+    pub fn for_len(len: usize) -> Lane {
+        if len >= Lane::LARGE {
+            Lane::Large
+        } else {
+            Lane::Normal
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Lane::Normal => "heap-audit-analysis",
+            Lane::Large => "heap-audit-analysis-large",
+        }
+    }
+}
+
+/// URIs waiting for analysis, each at most once per lane.
 #[derive(Default)]
 pub(crate) struct Queue {
     inner: Mutex<QueueInner>,
@@ -29,29 +59,41 @@ pub(crate) struct Queue {
 #[derive(Default)]
 struct QueueInner {
     uris: VecDeque<Uri>,
+    large: VecDeque<Uri>,
     closed: bool,
 }
 
+impl QueueInner {
+    fn lane(&mut self, lane: Lane) -> &mut VecDeque<Uri> {
+        match lane {
+            Lane::Normal => &mut self.uris,
+            Lane::Large => &mut self.large,
+        }
+    }
+}
+
 impl Queue {
-    /// Queues `uri` unless it is already waiting (then the wait covers the newer version too).
-    pub fn push(&self, uri: &Uri) {
+    /// Queues `uri` in `lane` unless it is already waiting there (then the wait covers the newer
+    /// version too).
+    pub fn push_to(&self, uri: &Uri, lane: Lane) {
         let mut q = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if q.closed || q.uris.contains(uri) {
+        if q.closed || q.lane(lane).contains(uri) {
             return;
         }
-        q.uris.push_back(uri.clone());
+        q.lane(lane).push_back(uri.clone());
         drop(q);
-        self.ready.notify_one();
+        // Two threads wait on one condition variable: wake both, the other lane's goes back.
+        self.ready.notify_all();
     }
 
-    /// The next URI, waiting for one; `None` once the queue is closed.
-    pub fn pop(&self) -> Option<Uri> {
+    /// The next URI of `lane`, waiting for one; `None` once the queue is closed.
+    pub fn pop_from(&self, lane: Lane) -> Option<Uri> {
         let mut q = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if q.closed {
                 return None;
             }
-            if let Some(uri) = q.uris.pop_front() {
+            if let Some(uri) = q.lane(lane).pop_front() {
                 return Some(uri);
             }
             q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
@@ -70,13 +112,16 @@ impl Queue {
     }
 }
 
-/// Starts the analysis thread.
-pub(crate) fn spawn(session: Arc<Session>) -> std::io::Result<std::thread::JoinHandle<()>> {
+/// Starts the analysis thread of a lane.
+pub(crate) fn spawn(
+    session: Arc<Session>,
+    lane: Lane,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
-        .name("heap-audit-analysis".into())
+        .name(lane.name().into())
         .spawn(move || {
             let mut docs = Docs::default();
-            while let Some(uri) = session.queue.pop() {
+            while let Some(uri) = session.queue.pop_from(lane) {
                 // A bug here must cost one analysis, not the thread (rules are guarded already).
                 let run = AssertUnwindSafe(|| analyse_and_publish(&session, &uri, &mut docs));
                 if std::panic::catch_unwind(run).is_err() {
@@ -161,8 +206,9 @@ fn analyse_and_publish(session: &Session, uri: &Uri, docs: &mut Docs) {
 }
 
 /// The rules on a snapshot's text, incrementally from `state` when `edits` lists every edit since
-/// it was made (`Session::run_rules` otherwise does the same in full). A panic outside the rules
-/// costs this analysis and the state, not the thread.
+/// it was made; otherwise exactly as `Session::run_rules` (same exclusions, limits, failure
+/// reports and panic guard). A state that did not take part (no tree, an excluded file, a
+/// panic) is dropped, so the next analysis is a full one.
 fn run_incremental(
     session: &Session,
     snap: &Snapshot,
@@ -170,20 +216,9 @@ fn run_incremental(
     state: &mut Option<Incremental>,
     edits: Option<&[tree_sitter::InputEdit]>,
 ) -> Vec<Finding> {
-    let Some(tree) = &snap.tree else {
-        *state = None;
-        return Vec::new();
-    };
-    if snap
-        .path
-        .as_deref()
-        .is_some_and(|p| snap.resolved.excludes(p))
-    {
-        *state = None;
-        return Vec::new();
-    }
-    let settings = &snap.resolved.settings;
-    let run = AssertUnwindSafe(|| {
+    let mut ran = false;
+    let findings = session.run_rules_with(snap, text, |tree, settings, limits| {
+        ran = true;
         analyze_incremental(
             state,
             snap.lang,
@@ -192,23 +227,13 @@ fn run_incremental(
             edits,
             settings,
             snap.settings_gen,
-            &Limits::default(),
+            limits,
         )
     });
-    match std::panic::catch_unwind(run) {
-        Ok(a) => a.findings,
-        Err(_) => {
-            *state = None;
-            session.log_later(
-                tower_lsp_server::ls_types::MessageType::ERROR,
-                format!(
-                    "heap-audit: analysis of {} failed (a rule panicked)",
-                    snap.uri.as_str()
-                ),
-            );
-            Vec::new()
-        }
+    if !ran {
+        *state = None;
     }
+    findings
 }
 
 /// A JSON-RPC body framed for the output writer.
@@ -298,21 +323,41 @@ mod tests {
         let a = Uri::from_str("file:///a.rs").unwrap();
         let b = Uri::from_str("file:///b.rs").unwrap();
         for _ in 0..100 {
-            q.push(&a);
+            q.push_to(&a, Lane::Normal);
         }
-        q.push(&b);
-        q.push(&a);
+        q.push_to(&b, Lane::Normal);
+        q.push_to(&a, Lane::Normal);
         assert_eq!(q.len(), 2);
-        assert_eq!(q.pop(), Some(a.clone()));
-        q.push(&a);
-        assert_eq!(q.pop(), Some(b));
-        assert_eq!(q.pop(), Some(a));
+        assert_eq!(q.pop_from(Lane::Normal), Some(a.clone()));
+        q.push_to(&a, Lane::Normal);
+        assert_eq!(q.pop_from(Lane::Normal), Some(b));
+        assert_eq!(q.pop_from(Lane::Normal), Some(a));
         let waiter = {
             let q = q.clone();
-            std::thread::spawn(move || q.pop())
+            std::thread::spawn(move || q.pop_from(Lane::Normal))
         };
         std::thread::sleep(std::time::Duration::from_millis(20));
         q.close();
         assert_eq!(waiter.join().unwrap(), None);
+    }
+
+    #[test]
+    fn lanes_are_served_apart() {
+        let q = Arc::new(Queue::default());
+        let big = Uri::from_str("file:///big.js").unwrap();
+        let small = Uri::from_str("file:///small.js").unwrap();
+        assert_eq!(Lane::for_len(Lane::LARGE), Lane::Large);
+        assert_eq!(Lane::for_len(Lane::LARGE - 1), Lane::Normal);
+        let large_waiter = {
+            let q = q.clone();
+            std::thread::spawn(move || q.pop_from(Lane::Large))
+        };
+        q.push_to(&small, Lane::Normal);
+        q.push_to(&big, Lane::Large);
+        q.push_to(&big, Lane::Large);
+        assert_eq!(large_waiter.join().unwrap(), Some(big));
+        assert_eq!(q.pop_from(Lane::Normal), Some(small));
+        q.close();
+        assert_eq!(q.pop_from(Lane::Large), None);
     }
 }

@@ -53,12 +53,13 @@
 //!
 //! | question | call |
 //! |---|---|
+//! | all of a file's findings at once: figures, severities, cold, hot sites (LSP, `check`) | [`annotate::annotate`] |
 //! | figures for a finding (message, severity, `check --profile` JSON) | [`ProfileSet::finding`]`(path, src, tree, range)` — its lines; for V8 its enclosing function |
 //! | is the finding's function cold? | [`ProfileSet::enclosing`]`(path, src, tree, range)` → `Heat::Cold` |
 //! | a line / a span of lines / a function by name | [`ProfileSet::line`], [`ProfileSet::span`], [`ProfileSet::function`] |
 //! | inlay hints for a file | [`ProfileSet::hot_lines`]`(path, HotRank::SelfBytes, n, min_share)` + [`display::label`] |
 //! | hover: the stacks that reach a line (top 3) | [`ProfileSet::line_stacks`] |
-//! | `profile/hot-site`: top sites, to filter by "no finding on the line" | [`ProfileSet::top_sites`] (each with its top 3 stacks) |
+//! | the top sites of all profiles (`profile summary`) | [`ProfileSet::top_sites`] (each with its top 3 stacks) |
 //! | sites that map to nothing | [`ProfileSet::unmapped`] |
 //! | which files are profiles | [`discover()`]`(root, &config.profile_paths)` |
 //! | "profile older than file" | [`Measured::stale`], [`ProfileSet::is_stale`], [`ProfileSet::stale_files`] |
@@ -111,9 +112,13 @@
 //! and stacks (a few ms for a million call nodes): call them per finding, not per keystroke
 //! without caching.
 //!
-//! User documentation (how to make each profile, what a summary shows): `USAGE.md` beside this
-//! file. The Python file format: [`python`].
+//! [`annotate`] is the step the LSP and `check --profile` share: a file's findings with their
+//! measured figures, "cold per profile", and `profile/hot-site` findings.
+//!
+//! User documentation (how to make each profile, what the editor and the CLI show): the
+//! "Profiles" section of the top-level README. The Python file format: [`python`].
 
+pub mod annotate;
 pub mod dhat;
 pub mod discover;
 pub mod display;

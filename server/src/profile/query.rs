@@ -263,6 +263,40 @@ impl ProfileSet {
         }))
     }
 
+    /// Figures for one function position of a function-granularity (V8) profile: `(line,
+    /// column)` as the profile wrote them, column 0 when it has none. One table lookup.
+    pub fn position(&self, path: &Path, line: u32, column: u32) -> Option<Measured> {
+        let id = self.file(path)?;
+        self.combine(self.profiles.iter().enumerate().filter_map(|(pi, p)| {
+            let f = p.files.get(&id)?;
+            let la = f.lines.get(&(line, column))?;
+            let t = Totals {
+                bytes: la.bytes,
+                blocks: la.blocks,
+                self_bytes: la.self_bytes,
+                self_blocks: la.self_blocks,
+            };
+            Some((pi, t, f.stale))
+        }))
+    }
+
+    /// The `(line, column)` keys any profile has figures for in the file (for V8: function
+    /// positions; for line profiles the column is 0), sorted, without repeats.
+    pub fn positions(&self, path: &Path) -> Vec<(u32, u32)> {
+        let Some(id) = self.file(path) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<(u32, u32)> = self
+            .profiles
+            .iter()
+            .filter_map(|p| p.files.get(&id))
+            .flat_map(|f| f.lines.keys().copied())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     /// The biggest sampled stacks through a line, biggest first (at most 3).
     pub fn line_stacks(&self, path: &Path, line: u32) -> Vec<SampledStack> {
         let Some(id) = self.file(path) else {

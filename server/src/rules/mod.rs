@@ -54,7 +54,7 @@ impl FixAvailability {
 pub struct RuleMeta {
     /// Stable id: `lang/name`, used in `code`, config, suppressions and JSON/SARIF.
     pub id: &'static str,
-    /// `None` for the cross-language meta rules (`unused-suppression`).
+    /// `None` for the cross-language meta rules (`unused-suppression`, `profile/hot-site`).
     pub family: Option<Family>,
     /// One line, for `heap-audit rules` and the README table.
     pub summary: &'static str,
@@ -87,12 +87,30 @@ pub static UNUSED_SUPPRESSION: Rule = Rule {
     check: |_, _| {},
 };
 
+/// The meta rule for hot allocation sites of a loaded profile that no rule explains. The engine
+/// never runs it: the LSP and `check --profile` add its findings from the profile
+/// (`profile::annotate`). It is in the registry so that config, `rules` and the guide know it.
+pub static HOT_SITE: Rule = Rule {
+    meta: RuleMeta {
+        id: "profile/hot-site",
+        family: None,
+        summary:
+            "With a profile loaded: a line where many bytes are allocated and no rule says why",
+        default: DefaultSeverity::Fixed(Severity::Info),
+        hot_only: false,
+        fix: FixAvailability::None,
+    },
+    kinds: &[],
+    check: |_, _| {},
+};
+
 pub struct Registry {
     rules: Vec<&'static Rule>,
     by_id: HashMap<&'static str, u16>,
     /// Per language: node kind id → indices of the rules that want it.
     dispatch: Vec<Vec<Vec<u16>>>,
     unused_suppression: u16,
+    hot_site: u16,
 }
 
 impl Registry {
@@ -101,9 +119,11 @@ impl Registry {
         rules.extend_from_slice(rust::RULES);
         rules.extend_from_slice(js::RULES);
         rules.extend_from_slice(python::RULES);
+        rules.push(&UNUSED_SUPPRESSION);
+        rules.push(&HOT_SITE);
+        // Last, so the real rules keep their indices (SARIF's `ruleIndex`) in every build.
         #[cfg(feature = "test-panic-rule")]
         rules.push(&testing::TEST_PANIC);
-        rules.push(&UNUSED_SUPPRESSION);
         let by_id: HashMap<&'static str, u16> = rules
             .iter()
             .enumerate()
@@ -139,16 +159,24 @@ impl Registry {
             })
             .collect();
         let unused_suppression = by_id["unused-suppression"];
+        let hot_site = by_id["profile/hot-site"];
         Self {
             rules,
             by_id,
             dispatch,
             unused_suppression,
+            hot_site,
         }
     }
 
     pub fn rules(&self) -> &[&'static Rule] {
         &self.rules
+    }
+
+    /// The rules users see (`heap-audit rules`, the README table, SARIF): all but the test-only
+    /// ones, which come last, so a listed rule's position is its index.
+    pub fn listed(&self) -> impl Iterator<Item = &'static Rule> + '_ {
+        self.rules.iter().copied().filter(|r| !r.is_test_only())
     }
 
     pub fn rule(&self, idx: u16) -> &'static Rule {
@@ -173,6 +201,11 @@ impl Registry {
 
     pub fn unused_suppression(&self) -> u16 {
         self.unused_suppression
+    }
+
+    /// `profile/hot-site`, which only profile data produces.
+    pub fn hot_site(&self) -> u16 {
+        self.hot_site
     }
 
     pub fn len(&self) -> usize {
@@ -224,6 +257,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn listed_rules_keep_their_indices() {
+        let reg = registry();
+        for (i, rule) in reg.listed().enumerate() {
+            assert_eq!(
+                reg.index_of(rule.meta.id),
+                Some(i as u16),
+                "{}",
+                rule.meta.id
+            );
+        }
+        assert!(reg.listed().all(|r| !r.is_test_only()));
+        assert_eq!(
+            reg.listed().count() + reg.rules().iter().filter(|r| r.is_test_only()).count(),
+            reg.len()
+        );
     }
 }
 

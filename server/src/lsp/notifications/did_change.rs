@@ -1,6 +1,10 @@
 //! `textDocument/didChange` (incremental): every change is applied to the rope and the tree, in
 //! order, synchronously at the top of the handler before anything is awaited, then the tree is
-//! reparsed incrementally once and the document is queued for analysis.
+//! reparsed incrementally once and the document is queued for analysis. The rules that panicked
+//! on the old text get another chance on the new one.
+//!
+//! If applying the changes panics (a bug), the document's text can no longer be trusted to be the
+//! editor's: it is forgotten and its diagnostics cleared, with a message asking to reopen it.
 
 use std::sync::Arc;
 
@@ -10,7 +14,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::document::Document;
 use crate::lsp::encoding::{byte_range, Encoding};
-use crate::lsp::state::{heavy, Session};
+use crate::lsp::state::{heavy, Publish, Session};
 
 pub(crate) async fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentParams) {
     let uri = params.text_document.uri;
@@ -19,14 +23,34 @@ pub(crate) async fn did_change(session: &Arc<Session>, params: DidChangeTextDocu
     let outcome = match session.docs.get_mut(&uri) {
         Some(mut entry) => {
             let previous = entry.version;
-            apply_changes(&mut entry.doc, &params.content_changes, enc);
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                apply_changes(&mut entry.doc, &params.content_changes, enc)
+            }));
             entry.version = version;
-            Some(previous)
+            entry.rules_off.text_changed();
+            Some(applied.map(|()| previous))
         }
         None => None,
     };
     match outcome {
-        Some(previous) => {
+        Some(Err(payload)) => {
+            session.docs.remove(&uri);
+            if !session.caps().pull_diagnostics {
+                session.send(Publish::Clear { uri: uri.clone() });
+            }
+            let message = format!(
+                "heap-audit: internal error applying a change to {}: {}; the document is no \
+                 longer checked: close and reopen it (a heap-audit bug: please report it)",
+                uri.as_str(),
+                crate::engine::panic_message(payload.as_ref())
+            );
+            eprintln!("{message}");
+            session
+                .client
+                .log_message(MessageType::ERROR, message)
+                .await;
+        }
+        Some(Ok(previous)) => {
             session.schedule(&uri);
             if version <= previous {
                 let message = format!(

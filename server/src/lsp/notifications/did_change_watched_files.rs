@@ -1,4 +1,5 @@
-//! `workspace/didChangeWatchedFiles`: a `heap-audit.toml` was created, changed or deleted.
+//! `workspace/didChangeWatchedFiles`: a `heap-audit.toml` was created, changed or deleted; a
+//! profile changed, or source files were created or deleted (see `lsp::profiles`).
 
 use std::path::PathBuf;
 
@@ -21,4 +22,5 @@ pub(crate) async fn did_change_watched_files(
         .collect();
     paths.dedup();
     configuration::reload_files(session, &paths).await;
+    session.profiles.files_changed(&params.changes);
 }

@@ -30,6 +30,7 @@ pub(crate) async fn did_open(session: &Arc<Session>, params: DidOpenTextDocument
         path: file_path(&item.uri).map(Arc::from),
         analysis: None,
         last_published: None,
+        rules_off: Default::default(),
     };
     session.docs.insert(item.uri.clone(), state);
     session.schedule(&item.uri);

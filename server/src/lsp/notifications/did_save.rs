@@ -1,5 +1,5 @@
 //! `textDocument/didSave`: the text is already in sync, but a save is the moment to notice
-//! `heap-audit.toml` changes for clients that cannot watch files for us.
+//! `heap-audit.toml` and profile changes for clients that cannot watch files for us.
 
 use tower_lsp_server::ls_types::DidSaveTextDocumentParams;
 
@@ -8,8 +8,10 @@ use crate::lsp::state::Session;
 
 pub(crate) async fn did_save(session: &Session, _params: DidSaveTextDocumentParams) {
     if session.caps().watch_files {
-        return; // the watcher reports config changes
+        return; // the watchers report config and profile changes
     }
+    // Profiles whose size or modification time changed are reloaded.
+    session.profiles.request_sync();
     let changed = session
         .workspace
         .read()

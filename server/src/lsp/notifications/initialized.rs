@@ -1,5 +1,6 @@
-//! `initialized`: report configuration problems found at startup, then (without holding up the
-//! session) register the config-file watcher and pull the editor's settings.
+//! `initialized`: report configuration problems found at startup, start loading the profiles,
+//! then (without holding up the session) register the config-file watcher and pull the editor's
+//! settings.
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub(crate) async fn initialized(session: &Arc<Session>) {
     for (path, error) in &broken {
         configuration::report_file(session, path, Some(error)).await;
     }
+    session.profiles.request_sync();
     let caps = session.caps();
     if caps.watch_files || caps.configuration {
         // Requests to the client: a client slow to answer must not block the handlers.

@@ -133,7 +133,10 @@ fn quick_fix_actions(
         let line = snap
             .rope
             .byte_to_line(f.range.start.min(snap.rope.len_bytes()));
-        if f.rule != registry().unused_suppression() && !suppressed.contains(&(f.rule, line)) {
+        // Profile data is not about the code's shape: no suppression comment for it.
+        let suppressible =
+            f.rule != registry().unused_suppression() && f.rule != registry().hot_site();
+        if suppressible && !suppressed.contains(&(f.rule, line)) {
             suppressed.push((f.rule, line));
             if let Some(edit) = suppression_edit(snap, f) {
                 suppressions.push(CodeActionOrCommand::CodeAction(CodeAction {
@@ -382,6 +385,7 @@ mod tests {
             settings_gen,
             cached: None,
             edit_seq: 0,
+            rules_off: Default::default(),
         };
         (
             snap,

@@ -1,5 +1,6 @@
 //! `textDocument/hover`: on a finding, its rule's guide section headed by the finding's message;
-//! elsewhere, what the allocation-making construct under the cursor costs.
+//! elsewhere, what the allocation-making construct under the cursor costs. On a line a profile
+//! measured, then what was measured there and the sampled stacks that reach it (top 3).
 
 use std::sync::Arc;
 
@@ -21,15 +22,21 @@ pub(crate) async fn hover(session: &Arc<Session>, params: HoverParams) -> Result
     let hover = tokio::task::spawn_blocking(move || {
         let byte = offset(&snap.rope, at.position, enc);
         let analysis = worker.analysis(&snap);
-        let (range, markdown) = match finding_at(&analysis.findings, byte) {
-            Some(f) => (f.range.clone(), finding_markdown(f)),
-            None => {
-                let tree = snap.tree.as_ref()?;
-                let found = with_text(&snap.rope, |text| {
+        let (explained, measured) = with_text(&snap.rope, |text| {
+            let explained = match finding_at(&analysis.findings, byte) {
+                Some(f) => Some((f.range.clone(), finding_markdown(f))),
+                None => snap.tree.as_ref().and_then(|tree| {
                     crate::hover::construct_at(snap.lang, text, tree, byte)
-                })?;
-                (found.range, found.markdown)
-            }
+                        .map(|found| (found.range, found.markdown))
+                }),
+            };
+            (explained, worker.profiles.hover(&snap, text, byte))
+        });
+        // What the profile measured on the line comes after the finding or construct.
+        let (range, markdown) = match (explained, measured) {
+            (Some((range, md)), Some((_, profile))) => (range, format!("{md}\n\n---\n\n{profile}")),
+            (Some(found), None) | (None, Some(found)) => found,
+            (None, None) => return None,
         };
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {

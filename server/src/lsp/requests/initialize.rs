@@ -90,6 +90,8 @@ pub(crate) fn capabilities(caps: Caps) -> ServerCapabilities {
             },
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
+        // Measured allocations at the end of hot lines; an empty list while no profile is loaded.
+        inlay_hint_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, FIX_ALL_KIND]),
             ..Default::default()
@@ -149,6 +151,7 @@ mod tests {
                 "codeActionProvider",
                 "diagnosticProvider",
                 "hoverProvider",
+                "inlayHintProvider",
                 "positionEncoding",
                 "textDocumentSync",
                 "workspace"

@@ -4,3 +4,4 @@ pub(crate) mod code_action;
 pub(crate) mod diagnostic;
 pub(crate) mod hover;
 pub(crate) mod initialize;
+pub(crate) mod inlay_hint;

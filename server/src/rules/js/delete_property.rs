@@ -1,9 +1,13 @@
 //! `js/delete-property`: `delete obj.prop` turns the object's hidden class into a slow
 //! dictionary-mode object.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
+use crate::rules::js::syntax::{is_index_key, is_optional_member, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
 pub static DELETE_PROPERTY: Rule = Rule {
@@ -19,21 +23,221 @@ pub static DELETE_PROPERTY: Rule = Rule {
     check: delete_property,
 };
 
-/// Whether a subscript index is a string literal (not a template with substitutions).
-fn literal_key(index: Node) -> bool {
+/// The key of `obj["literal"]` / ``obj[`literal`]``, when the index is a literal string.
+fn literal_key<'s>(index: Node, src: &'s str) -> Option<&'s str> {
+    let text = src.get(index.byte_range())?;
     match index.kind() {
-        "string" => true,
+        "string" => text.get(1..text.len().checked_sub(1)?),
         "template_string" => {
-            index.named_child_count() == 0 || {
-                let mut c = index.walk();
-                let all = index
-                    .named_children(&mut c)
-                    .all(|n| n.kind() == "string_fragment");
-                all
+            let mut c = index.walk();
+            let plain = index
+                .named_children(&mut c)
+                .all(|n| n.kind() == "string_fragment");
+            if plain {
+                text.get(1..text.len().checked_sub(1)?)
+            } else {
+                None
             }
         }
-        _ => false,
+        _ => None,
     }
+}
+
+/// Objects whose properties are not a hidden-class question: the global object is always in
+/// dictionary mode, and `process.env` is an exotic object where assigning `undefined` stores
+/// the string "undefined".
+fn exempt_object(object: Node, src: &str) -> bool {
+    let text = src.get(object.byte_range()).unwrap_or("");
+    matches!(
+        text,
+        "window" | "globalThis" | "global" | "self" | "process.env"
+    ) || text.starts_with("process.env[")
+        || text.starts_with("process.env.")
+}
+
+/// Whether the file indexes `object` (the same expression text) with a computed, non-literal
+/// key somewhere (`obj[key]`): then it is a map, and deleting its entries is what maps do.
+fn indexed_dynamically(object: &str, src: &str) -> bool {
+    if object.is_empty() {
+        return false;
+    }
+    let bytes = src.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
+    let mut from = 0;
+    while let Some(i) = src[from..].find(object) {
+        let at = from + i;
+        let end = at + object.len();
+        from = at + 1;
+        if at > 0 && ident(bytes[at - 1]) {
+            continue;
+        }
+        let rest = src[end..].trim_start_matches([' ', '\t']);
+        let Some(after) = rest.strip_prefix('[') else {
+            continue;
+        };
+        let first = after.trim_start().bytes().next();
+        if !matches!(first, Some(b'"' | b'\'' | b'`' | b'0'..=b'9' | b']') | None) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the file observes which keys `object` has — `"k" in obj`, `for (k in obj)`,
+/// `Object.keys(obj)`, `hasOwnProperty` — or, for a nested container (`a.defines`), adds keys
+/// to it (`a.defines.X = …`). Then the object is a dictionary whose keys mean something, and
+/// removing a key is the point: assigning `undefined` would change behaviour.
+fn keys_matter(object: &str, src: &str) -> bool {
+    if object.is_empty() {
+        return false;
+    }
+    let bytes = src.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let nested = object.contains('.');
+    let mut from = 0;
+    while let Some(i) = src[from..].find(object) {
+        let at = from + i;
+        let end = at + object.len();
+        from = at + 1;
+        if (at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.'))
+            || bytes.get(end).is_some_and(|b| ident(*b))
+        {
+            continue;
+        }
+        let before = src[..at].trim_end();
+        let after = &src[end..];
+        // The object itself, not a longer expression starting with it (`obj.list`, `obj[i]`).
+        let whole = !after.trim_start().starts_with(['.', '[', '(']);
+        if whole && (before.ends_with(" in") || before.ends_with("\tin") || before.ends_with(")in"))
+        {
+            return true;
+        }
+        if whole
+            && [
+                "Object.keys(",
+                "Object.entries(",
+                "Object.getOwnPropertyNames(",
+                "hasOwnProperty.call(",
+                "Object.hasOwn(",
+                "hasOwn(",
+            ]
+            .iter()
+            .any(|p| before.ends_with(p))
+        {
+            return true;
+        }
+        if after.starts_with(".hasOwnProperty(") {
+            return true;
+        }
+        if nested {
+            // `a.defines.KEY = …` (not `==`/`===`).
+            if let Some(rest) = after.strip_prefix('.') {
+                let name_len = rest.bytes().take_while(|b| ident(*b)).count();
+                let tail = rest[name_len..].trim_start();
+                if name_len > 0 && tail.starts_with('=') && !tail.starts_with("==") {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether `object` names a keyed collection rather than an object with a fixed shape: a
+/// property with a plural name (`geometry.morphAttributes`, `material.defines`), whose keys
+/// other code enumerates.
+fn plural_container(object: Node, src: &str) -> bool {
+    if object.kind() != "member_expression" {
+        return false;
+    }
+    let Some(name) = object
+        .child_by_field_name("property")
+        .and_then(|p| src.get(p.byte_range()))
+    else {
+        return false;
+    };
+    name.len() > 3
+        && name.ends_with('s')
+        && !name.ends_with("ss")
+        && !name.ends_with("us")
+        && !name.ends_with("is")
+}
+
+/// Whether the enclosing function hands `object` to a constructor after deleting from it
+/// (`super(params)`, `new Material(params)`): an options bag whose keys the constructor
+/// enumerates, so the key must be gone rather than `undefined`.
+fn passed_to_constructor(delete: Node, object: &str, src: &str) -> bool {
+    let mut scope = delete.parent();
+    while let Some(s) = scope {
+        if crate::rules::js::syntax::is_function_like(s.kind()) {
+            break;
+        }
+        scope = s.parent();
+    }
+    let Some(scope) = scope else { return false };
+    let after = &src[delete.end_byte()..scope.end_byte()];
+    ["super(", "new "].iter().any(|start| {
+        after.match_indices(start).any(|(i, _)| {
+            let rest = &after[i..];
+            let call: String = rest[..rest.find([';', '\n']).unwrap_or(rest.len())]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            [
+                format!("({object})"),
+                format!("({object},"),
+                format!(",{object})"),
+            ]
+            .iter()
+            .any(|p| call.contains(p.as_str()))
+        })
+    })
+}
+
+/// Whether the file stores a function under the key (`material.onBeforeCompile = function …`):
+/// an own method that shadows one on the prototype, which only `delete` restores (assigning
+/// `undefined` would leave callers calling `undefined`).
+fn function_override(object: &str, key: &str, src: &str) -> bool {
+    let target = format!("{object}.{key}");
+    src.match_indices(target.as_str()).any(|(i, _)| {
+        let rest = src[i + target.len()..].trim_start();
+        let Some(value) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) else {
+            return false;
+        };
+        let value = value.trim_start();
+        value.starts_with("function") || value.starts_with("async") || {
+            // An arrow: `(…) =>` or `x =>` before the end of the statement.
+            let stmt = &value[..value.find([';', '\n']).unwrap_or(value.len())];
+            stmt.contains("=>")
+        }
+    })
+}
+
+/// Whether the key is managed with property descriptors (`Object.defineProperty(obj, 'key', …)`
+/// or a helper of that shape): deleting the own property then restores what it shadowed,
+/// which an assignment cannot do.
+fn descriptor_managed(object: &str, key: &str, src: &str) -> bool {
+    ['\'', '"'].iter().any(|q| {
+        src.contains(&format!("{object}, {q}{key}{q}"))
+            || src.contains(&format!("{object},{q}{key}{q}"))
+    })
+}
+
+/// Per file: whether an object expression (by its text) is used as a dictionary, so each
+/// distinct object is looked up in the file once however many keys are deleted from it.
+#[derive(Default)]
+struct Dictionaries(RefCell<HashMap<Box<str>, bool>>);
+
+fn dictionary_by_text(object: &str, cx: &Ctx) -> bool {
+    let memo = cx.memo(|_, _| Dictionaries::default());
+    if let Some(known) = memo.0.borrow().get(object) {
+        return *known;
+    }
+    // Both search the whole file.
+    let src = cx.file_src();
+    let verdict = indexed_dynamically(object, src) || keys_matter(object, src);
+    memo.0.borrow_mut().insert(object.into(), verdict);
+    verdict
 }
 
 pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
@@ -46,55 +250,78 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
     if op.kind() != "delete" {
         return;
     }
-    let mut arg = arg;
-    while arg.kind() == "parenthesized_expression" {
-        match arg.named_child(0) {
-            Some(inner) => arg = inner,
-            None => return,
-        }
-    }
-    let optional = arg.child_by_field_name("optional_chain").is_some() || {
-        let mut c = arg.walk();
-        let any = arg.children(&mut c).any(|n| n.kind() == "optional_chain");
-        any
-    };
-    match arg.kind() {
+    let arg = unparen(arg);
+    let key = match arg.kind() {
         "member_expression" => {
-            if arg
-                .child_by_field_name("property")
-                .is_some_and(|p| p.kind() == "private_property_identifier")
-            {
+            let Some(p) = arg.child_by_field_name("property") else {
+                return;
+            };
+            if p.kind() == "private_property_identifier" {
                 return; // a syntax error anyway
             }
+            cx.text(p)
         }
         "subscript_expression" => {
             let Some(index) = arg.child_by_field_name("index") else {
                 return;
             };
-            if !literal_key(index) {
-                return; // dynamic keys: the object is a map; `Map` is the fix, not this rule
+            // Dynamic keys: the object is a map, and `Map` is the advice, not this rule.
+            let Some(key) = literal_key(index, cx.src()) else {
+                return;
+            };
+            if is_index_key(key) {
+                return; // an array element
             }
-            let key = cx.text(index);
-            let inner = key.get(1..key.len().saturating_sub(1)).unwrap_or("");
-            if inner.parse::<f64>().is_ok() {
-                return; // array element
-            }
+            key
         }
         _ => return,
+    };
+    if key == "__proto__" {
+        return; // removes an own `__proto__` key; assigning would be a different operation
     }
+    let Some(object) = arg.child_by_field_name("object") else {
+        return;
+    };
+    let object_text = cx.text(object);
+    // Some of these search the whole file.
+    let src = cx.file_src();
+    if exempt_object(object, src)
+        || dictionary_by_text(object_text, cx)
+        || plural_container(object, src)
+        || passed_to_constructor(node, object_text, src)
+        || descriptor_managed(object_text, key, src)
+        || function_override(object_text, key, src)
+    {
+        return;
+    }
+    // `delete a?.b` and `delete a?.b.c`: the chain may short-circuit, so there is no plain
+    // assignment to offer.
+    let optional = {
+        let mut n = Some(arg);
+        let mut any = false;
+        while let Some(m) =
+            n.filter(|m| matches!(m.kind(), "member_expression" | "subscript_expression"))
+        {
+            any |= is_optional_member(m);
+            n = m.child_by_field_name("object").map(unparen);
+        }
+        any
+    };
     let statement = cx
         .parent()
         .is_some_and(|p| p.kind() == "expression_statement");
     let message = "`delete` changes the object's shape and drops it into slow dictionary mode; assign `undefined` instead (or use a `Map` if keys come and go)";
-    let target = cx.text(arg).to_owned();
     let range = node.byte_range();
-    let finding = cx.report(range.clone(), message);
-    if statement && !optional {
-        finding.fix = Some(Fix::unsafe_(
+    let fix = (statement && !optional).then(|| {
+        Fix::unsafe_(
             "Assign `undefined` instead of deleting",
-            vec![Edit::replace(range, format!("{target} = undefined"))],
-        ));
-    }
+            vec![Edit::replace(
+                range.clone(),
+                format!("{} = undefined", cx.text(arg)),
+            )],
+        )
+    });
+    cx.report(range, message).fix = fix;
 }
 
 #[cfg(test)]
@@ -118,7 +345,56 @@ mod tests {
 
     #[test]
     fn leaves_maps_and_arrays_alone() {
-        let out = check("x.ts", "declare const o: Record<string, number>; declare const k: string;\ndelete o[k];\ndelete arr[0];\ndelete arr['1'];\n");
+        let out = check("x.ts", "declare const o: Record<string, number>; declare const k: string;\ndelete o[k];\ndelete arr[0];\ndelete arr['1'];\ndelete process.env.X;\ndelete window.foo;\ndelete q.__proto__;\nconst s = {}; s[k] = 1; delete s.fixed;\ndelete q.kept;\n");
+        assert_eq!(out.ids(), ["js/delete-property"], "only `delete q.kept`");
+        let out = check(
+            "x.ts",
+            "declare const o: Record<string, number>; declare const k: string;\ndelete o[k];\n",
+        );
         assert!(out.ids().is_empty(), "{:?}", out.ids());
+    }
+
+    #[test]
+    fn dictionaries_whose_keys_matter_are_left_alone() {
+        for src in [
+            "if ('A' in m.defines) delete m.defines.A;",
+            "for (const k in opts) use(k);\ndelete opts.extra;",
+            "delete o.a;\nconsole.log(Object.keys(o));",
+            "s.uniforms.time = { value: 0 };\ndelete s.uniforms.time;",
+            "if (cfg.hasOwnProperty('x')) delete cfg.x;",
+            "delete geometry.morphAttributes.position;",
+            "function f(p) { delete p.extra; return new Material(p); }",
+            "class M extends B { constructor(p) { const x = p.x; delete p.x; super( p ); } }",
+            "Object.defineProperty(e, 'currentTarget', { get() { return t; } });\ndelete e.currentTarget;",
+            "define_property(e, 'currentTarget', { get() { return t; } });\ndelete e.currentTarget;",
+            "m.onBeforeCompile = function (s) { patch(s); };\ndelete m.onBeforeCompile;",
+            "m.hook = (x) => x;\ndelete m.hook;",
+        ] {
+            assert!(check("x.js", src).ids().is_empty(), "{src}");
+        }
+        // Enumerating something else that starts with the same name does not count.
+        assert_eq!(
+            check(
+                "x.js",
+                "for (const k in geometry.attributes) use(k);\ndelete geometry._count;\n"
+            )
+            .ids(),
+            ["js/delete-property"]
+        );
+        // A nested object that is only read still counts.
+        assert_eq!(
+            check("x.js", "delete a.b.c;\nif (a.b.c === 1) {}\n").ids(),
+            ["js/delete-property"]
+        );
+    }
+
+    #[test]
+    fn optional_chains_get_no_fix() {
+        let out = check("x.js", "delete a?.b.c;\ndelete a.b?.c;\ndelete o['nan'];\n");
+        assert_eq!(out.ids(), ["js/delete-property"; 3]);
+        assert_eq!(
+            out.fixed,
+            "delete a?.b.c;\ndelete a.b?.c;\no['nan'] = undefined;\n"
+        );
     }
 }

@@ -121,17 +121,7 @@ fn collect(loop_node: Node, src: &str) -> LoopCalls {
             }
             _ => {}
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                if c.node().is_named() {
-                    stack.push(c.node());
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.named_children(&mut c));
     }
     out.sites.sort_by_key(|s| s.2.start);
     out

@@ -89,17 +89,7 @@ impl Classes {
                     list.push(info);
                 }
             }
-            c.reset(n);
-            if c.goto_first_child() {
-                loop {
-                    if c.node().is_named() {
-                        stack.push(c.node());
-                    }
-                    if !c.goto_next_sibling() {
-                        break;
-                    }
-                }
-            }
+            stack.extend(n.named_children(&mut c));
         }
         list.sort_by_key(|i| i.range.start);
         Classes { list }
@@ -321,17 +311,7 @@ fn stored_attrs<'s>(method: &Method, src: &'s str, out: &mut Vec<(&'s str, usize
             }
             _ => {}
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                if c.node().is_named() {
-                    stack.push(c.node());
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.named_children(&mut c));
     }
     out.sort_by_key(|(_, at)| *at);
 }

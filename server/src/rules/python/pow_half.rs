@@ -52,71 +52,27 @@ fn is_builtin_pow(node: Node, cx: &Ctx) -> bool {
 
 pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
     let src = cx.src();
-    // (the expression to take the root of, the range to replace, an assignment target)
-    let (base, target) = match node.kind() {
-        "binary_operator" => {
-            let (Some(left), Some(op), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("operator"),
-                node.child_by_field_name("right"),
-            ) else {
-                return;
-            };
-            if op.kind() != "**" || !is_half(right, src) {
-                return;
-            }
-            (left, None)
+    // The shapes come from `queries/python/pow-half.scm`: (base, exponent, assignment target).
+    let mut found: Option<(Node, Node, Option<Node>)> = None;
+    cx.query_at("pow-half", node, |m| {
+        if let (Some(base), Some(exponent)) = (m.get("base"), m.get("exponent")) {
+            found = Some((base, exponent, m.get("target")));
         }
-        "augmented_assignment" => {
-            let (Some(left), Some(op), Some(right)) = (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("operator"),
-                node.child_by_field_name("right"),
-            ) else {
-                return;
-            };
-            if op.kind() != "**=" || !is_half(right, src) {
-                return;
-            }
-            (left, Some(left))
-        }
-        "call" => {
-            let (Some(func), Some(args)) = (
-                node.child_by_field_name("function"),
-                node.child_by_field_name("arguments"),
-            ) else {
-                return;
-            };
-            if func.kind() != "identifier"
-                || cx.text(func) != "pow"
-                || args.kind() != "argument_list"
-            {
-                return;
-            }
-            let mut c = args.walk();
-            let list: Vec<Node> = args
-                .named_children(&mut c)
-                .filter(|n| n.kind() != "comment")
-                .collect();
-            let base = match list.as_slice() {
-                [b, e]
-                    if is_half(*e, src)
-                        && !matches!(
-                            b.kind(),
-                            "keyword_argument" | "list_splat" | "dictionary_splat"
-                        ) =>
-                {
-                    *b
-                }
-                _ => return,
-            };
-            if !is_builtin_pow(node, cx) {
-                return;
-            }
-            (base, None)
-        }
-        _ => return,
+    });
+    let Some((base, exponent, target)) = found else {
+        return;
     };
+    if !is_half(exponent, src) {
+        return;
+    }
+    if node.kind() == "call"
+        && (matches!(
+            base.kind(),
+            "keyword_argument" | "list_splat" | "dictionary_splat"
+        ) || !is_builtin_pow(node, cx))
+    {
+        return;
+    }
     if is_complex_literal(base, src) {
         return;
     }

@@ -51,6 +51,10 @@ fn sort_of(stmt: Node, lst: &str, cx: &Ctx) -> Option<bool> {
 }
 
 fn next_statement(stmt: Node) -> Option<Node> {
+    if stmt.parent().is_some_and(|p| p.parent().is_none()) {
+        // A module-level statement's neighbours are other top-level items.
+        crate::engine::mark_file_dependent();
+    }
     let mut n = stmt.next_named_sibling()?;
     while n.kind() == "comment" {
         n = n.next_named_sibling()?;

@@ -161,15 +161,7 @@ pub fn mentions(node: Node, src: &str, name: &str) -> bool {
             }
             continue;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     false
 }
@@ -182,15 +174,7 @@ pub fn contains_kind(node: Node, kinds: &[&str]) -> bool {
         if kinds.contains(&n.kind()) {
             return true;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     false
 }

@@ -172,17 +172,7 @@ fn does_io(node: Node, src: &str) -> bool {
             "function_definition" | "class_definition" | "lambda" => continue,
             _ => {}
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                if c.node().is_named() {
-                    stack.push(c.node());
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.named_children(&mut c));
     }
     false
 }

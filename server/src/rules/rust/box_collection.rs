@@ -21,44 +21,18 @@ pub static BOX_COLLECTION: Rule = Rule {
     check: box_collection,
 };
 
-/// The collections whose contents already live on the heap.
-fn is_collection(name: &str) -> bool {
-    matches!(
-        name,
-        "Vec"
-            | "String"
-            | "HashMap"
-            | "HashSet"
-            | "BTreeMap"
-            | "BTreeSet"
-            | "VecDeque"
-            | "LinkedList"
-            | "BinaryHeap"
-    )
-}
-
 pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
-    let Some(head) = node.child_by_field_name("type") else {
+    // The shape comes from `queries/rust/box-collection.scm`.
+    let mut found: Option<(Node, &str)> = None;
+    cx.query_at("box-collection", node, |m| {
+        if let (Some(inner), Some(name)) = (m.get("inner"), m.get("collection")) {
+            found = Some((inner, last_segment(&cx.src()[name.byte_range()])));
+        }
+    });
+    let Some((inner, inner_name)) = found else {
         return;
     };
-    let head_text = cx.text(head);
-    if head_text != "Box" && !head_text.ends_with("::Box") {
-        return;
-    }
-    let Some(args) = node.child_by_field_name("type_arguments") else {
-        return;
-    };
-    let Some(inner) = single_arg(args) else {
-        return;
-    };
-    let inner_name = match inner.kind() {
-        "generic_type" => inner
-            .child_by_field_name("type")
-            .map_or("", |h| last_segment(cx.text(h))),
-        "type_identifier" | "scoped_type_identifier" => last_segment(cx.text(inner)),
-        _ => return,
-    };
-    if !is_collection(inner_name) || (inner_name == "String") != (inner.kind() != "generic_type") {
+    if (inner_name == "String") != (inner.kind() != "generic_type") {
         return;
     }
     // A trait impl's method signature is the trait's: it cannot change here.
@@ -267,17 +241,7 @@ fn field_site_edits(
             _ => {}
         }
         if n.child_count() > 0 {
-            c.reset(n);
-            if c.goto_first_child() {
-                loop {
-                    if c.node().is_named() {
-                        stack.push(c.node());
-                    }
-                    if !c.goto_next_sibling() {
-                        break;
-                    }
-                }
-            }
+            stack.extend(n.named_children(&mut c));
         }
     }
     Some(())

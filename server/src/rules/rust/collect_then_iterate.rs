@@ -136,15 +136,7 @@ fn mentions(node: Node, name: &str, src: &str) -> bool {
         if matches!(n.kind(), "identifier" | "self") && text(n, src) == name {
             return true;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     false
 }
@@ -278,17 +270,7 @@ fn chain_is_lazy_safe(x: Node, src: &str) -> bool {
             }
             _ => {}
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                if c.node().is_named() {
-                    stack.push(c.node());
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.named_children(&mut c));
     }
     true
 }
@@ -617,15 +599,7 @@ fn root_used_besides(stmt: Node, root: &str, u: Node, src: &str) -> bool {
         if matches!(n.kind(), "identifier" | "self") && text(n, src) == root {
             return true;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     false
 }

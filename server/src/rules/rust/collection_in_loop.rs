@@ -340,17 +340,7 @@ fn names_only_outer_data(e: Node, lp: Node, facts: &Facts, src: &str) -> bool {
         if n.kind() == "token_tree" {
             return false;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                if c.node().is_named() {
-                    stack.push(c.node());
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.named_children(&mut c));
     }
     true
 }
@@ -473,15 +463,7 @@ fn mentions_name(node: Node, name: &str, src: &str) -> bool {
         if n.kind() == "identifier" && text(n, src) == name {
             return true;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     false
 }

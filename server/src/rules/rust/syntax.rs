@@ -301,17 +301,7 @@ pub(crate) fn for_each_return<'t>(body: Node<'t>, src: &str, f: &mut impl FnMut(
         {
             continue;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                if c.node().is_named() {
-                    stack.push(c.node());
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.named_children(&mut c));
     }
 }
 

@@ -269,15 +269,7 @@ fn mentions(node: Node, name: &str, src: &str) -> bool {
         {
             return true;
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     false
 }
@@ -510,15 +502,7 @@ fn count_valid_at(
                 return false;
             }
         }
-        c.reset(n);
-        if c.goto_first_child() {
-            loop {
-                stack.push(c.node());
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        stack.extend(n.children(&mut c));
     }
     true
 }

@@ -1,0 +1,464 @@
+//! `js/property-order`: objects with the same keys in a different order get different hidden
+//! classes, so code that sees both goes polymorphic.
+
+use std::cell::RefCell;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::engine::{Ctx, Edit, Fix};
+use crate::rules::js::syntax::{
+    elements, evaluated_once, is_class, is_function_like, is_index_key, is_pure, static_key,
+};
+use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
+
+pub static PROPERTY_ORDER: Rule = Rule {
+    meta: RuleMeta {
+        id: "js/property-order",
+        family: Some(crate::language::Family::Js),
+        summary:
+            "Objects with the same keys in another order get another hidden class: keep one order",
+        default: DefaultSeverity::ByLoopDepth,
+        hot_only: false,
+        fix: FixAvailability::Sometimes,
+    },
+    kinds: &["object", "if_statement"],
+    check: property_order,
+};
+
+pub(crate) fn property_order(node: Node, cx: &mut Ctx) {
+    match node.kind() {
+        "object" => literal_order(node, cx),
+        _ => constructor_branches(node, cx),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Object literals
+
+/// The named keys of a literal in order, with the property nodes, or `None` when the literal's
+/// shape is not a plain fixed list of keys (spread, computed key, accessor, `__proto__`,
+/// duplicate keys). Integer keys are elements, not part of the hidden class, and are skipped.
+fn literal_keys<'s, 't>(lit: Node<'t>, src: &'s str) -> Option<Vec<(&'s str, Node<'t>)>> {
+    let mut keys: Vec<(&str, Node)> = Vec::new();
+    for p in elements(lit) {
+        let key = match p.kind() {
+            "pair" => p.child_by_field_name("key")?,
+            "shorthand_property_identifier" => p,
+            "method_definition" => {
+                let mut c = p.walk();
+                let accessor = p
+                    .children(&mut c)
+                    .any(|t| matches!(t.kind(), "get" | "set"));
+                if accessor {
+                    return None;
+                }
+                p.child_by_field_name("name")?
+            }
+            _ => return None,
+        };
+        let name = static_key(key, src)?;
+        if key.kind() == "number" {
+            if is_index_key(name) {
+                continue;
+            }
+            return None;
+        }
+        if name == "__proto__" {
+            return None;
+        }
+        keys.push((name, p));
+    }
+    // Duplicate keys (the later one wins) make the order ambiguous.
+    let mut names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    Some(keys)
+}
+
+/// A literal whose values are all object literals is a table of descriptors keyed by name
+/// (`properties: { a: {…}, b: {…} }`), read by key, not an instance of a shape.
+fn is_descriptor_table(keys: &[(&str, Node)]) -> bool {
+    keys.iter().all(|(_, p)| {
+        p.kind() == "pair"
+            && p.child_by_field_name("value")
+                .is_some_and(|v| v.kind() == "object")
+    })
+}
+
+fn hash_one(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// (set hash, order hash) of a key list. The set hash does not depend on the order.
+fn hashes(keys: &[(&str, Node)]) -> (u64, u64) {
+    let mut set = keys.len() as u64;
+    let mut order = DefaultHasher::new();
+    for (k, _) in keys {
+        let h = hash_one(k);
+        set = set.wrapping_add(h.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (h >> 29));
+        k.hash(&mut order);
+    }
+    (set, order.finish())
+}
+
+/// Per file: for each key set (by hash), the first literal with it. The walk meets literals
+/// in source order, so the first one recorded is the first in the file; no separate walk.
+#[derive(Default)]
+struct FirstSeen(RefCell<HashMap<u64, Range<usize>>>);
+
+fn literal_order(lit: Node, cx: &mut Ctx) {
+    let src = cx.src();
+    let Some(keys) = literal_keys(lit, src)
+        .filter(|k| k.len() >= 2 && !is_descriptor_table(k) && !evaluated_once(cx))
+    else {
+        return;
+    };
+    let (set, _) = hashes(&keys);
+    let seen = cx.memo(|_, _| FirstSeen::default());
+    let first_range = {
+        let mut map = seen.0.borrow_mut();
+        match map.get(&set) {
+            Some(r) => r.clone(),
+            None => {
+                map.insert(set, lit.byte_range());
+                return;
+            }
+        }
+    };
+    let Some(first) = cx
+        .root()
+        .descendant_for_byte_range(first_range.start, first_range.end)
+        .and_then(|n| outermost_with_range(n, &first_range))
+        .filter(|n| n.kind() == "object")
+    else {
+        return;
+    };
+    let Some(first_keys) = literal_keys(first, src) else {
+        return;
+    };
+    // Same set (the hash could collide), different order.
+    if first_keys.len() != keys.len()
+        || !keys
+            .iter()
+            .all(|(k, _)| first_keys.iter().any(|(f, _)| f == k))
+    {
+        return;
+    }
+    if first_keys.iter().zip(&keys).all(|((a, _), (b, _))| a == b) {
+        return;
+    }
+    let line = cx.file_src()[..first.start_byte()].matches('\n').count() + 1;
+    let order: Vec<&str> = first_keys.iter().map(|(k, _)| *k).collect();
+    let message = format!(
+        "same keys as the object literal on line {line}, which lists them as {}: the two get different hidden classes, and code that handles both goes polymorphic",
+        order.join(", ")
+    );
+    let fix = reorder_fix(lit, &keys, &order, cx);
+    cx.report(lit.byte_range(), message).fix = fix;
+}
+
+/// The node with exactly this range, outermost (a literal may share its range with e.g. an
+/// expression statement's child).
+fn outermost_with_range<'t>(mut n: Node<'t>, range: &Range<usize>) -> Option<Node<'t>> {
+    if n.byte_range() != *range {
+        return None;
+    }
+    while n.kind() != "object" {
+        n = n.parent().filter(|p| p.byte_range() == *range)?;
+    }
+    Some(n)
+}
+
+/// Swaps property texts into the first-seen order. Safe only when the values are free of side
+/// effects and nothing can enumerate the object (a `const` whose every use reads a property);
+/// otherwise `Object.keys`/`JSON.stringify`/`for…in` would see the new order.
+fn reorder_fix(lit: Node, keys: &[(&str, Node)], order: &[&str], cx: &Ctx) -> Option<Fix> {
+    let src = cx.src();
+    let pure = keys.iter().all(|(_, p)| match p.kind() {
+        "pair" => p.child_by_field_name("value").is_some_and(is_pure),
+        _ => true,
+    });
+    if !pure {
+        return None;
+    }
+    let mut c = lit.walk();
+    if lit.named_children(&mut c).any(|n| n.kind() == "comment") {
+        return None;
+    }
+    // Integer keys were skipped; if any exist the slots do not line up one to one.
+    if elements(lit).count() != keys.len() {
+        return None;
+    }
+    let mut edits = Vec::new();
+    for ((_, slot), want) in keys.iter().zip(order) {
+        let (_, node) = keys.iter().find(|(k, _)| k == want)?;
+        if node != slot {
+            edits.push(Edit::replace(slot.byte_range(), &src[node.byte_range()]));
+        }
+    }
+    let title = "Reorder the keys to the first-seen order";
+    Some(if never_enumerated(lit, src) {
+        Fix::safe(title, edits)
+    } else {
+        Fix::unsafe_(title, edits)
+    })
+}
+
+/// `const o = { … }` where every later use of `o` in its scope is `o.key` (a read or a write
+/// of a named property), so the key order is never observed.
+fn never_enumerated(lit: Node, src: &str) -> bool {
+    let Some(decl) = lit.parent().filter(|p| p.kind() == "variable_declarator") else {
+        return false;
+    };
+    let Some(name) = decl
+        .child_by_field_name("name")
+        .filter(|n| n.kind() == "identifier")
+    else {
+        return false;
+    };
+    let Some(declaration) = decl.parent().filter(|d| d.kind() == "lexical_declaration") else {
+        return false;
+    };
+    let mut c = declaration.walk();
+    if !declaration.children(&mut c).any(|t| t.kind() == "const") {
+        return false;
+    }
+    let Some(scope) = declaration.parent() else {
+        return false;
+    };
+    if scope.kind() == "program" || scope.kind() == "export_statement" {
+        return false; // may be exported or reached from anywhere
+    }
+    let name = &src[name.byte_range()];
+    let mut stack = vec![scope];
+    while let Some(n) = stack.pop() {
+        if matches!(n.kind(), "identifier" | "shorthand_property_identifier")
+            && &src[n.byte_range()] == name
+            && n != decl.child_by_field_name("name").unwrap_or(n)
+        {
+            let ok = n.kind() == "identifier"
+                && n.parent().is_some_and(|p| {
+                    p.kind() == "member_expression"
+                        && p.child_by_field_name("object") == Some(n)
+                        && p.child_by_field_name("property")
+                            .is_some_and(|q| q.kind() == "property_identifier")
+                });
+            if !ok {
+                return false;
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constructors that assign fields in a different order per branch
+
+/// The `this.key = …` keys a branch assigns, first occurrence, in order (not looking into
+/// nested non-arrow functions or classes), with the assignment nodes.
+fn this_keys<'s, 't>(branch: Node<'t>, src: &'s str) -> Vec<(&'s str, Node<'t>)> {
+    let mut out: Vec<(&str, Node)> = Vec::new();
+    let mut cursor = branch.walk();
+    'walk: loop {
+        let n = cursor.node();
+        let mut descend = true;
+        if n != branch
+            && ((n.kind() != "arrow_function" && is_function_like(n.kind())) || is_class(n.kind()))
+        {
+            descend = false;
+        } else if n.kind() == "assignment_expression" {
+            if let Some(left) = n
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "member_expression")
+            {
+                if left
+                    .child_by_field_name("object")
+                    .is_some_and(|o| o.kind() == "this")
+                {
+                    if let Some(p) = left
+                        .child_by_field_name("property")
+                        .filter(|p| p.kind() == "property_identifier")
+                    {
+                        let k = &src[p.byte_range()];
+                        if !out.iter().any(|(x, _)| *x == k) {
+                            out.push((k, n));
+                        }
+                    }
+                }
+            }
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == branch {
+                break 'walk;
+            }
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+/// The branches of an `if … else if … else` chain, in order.
+fn branches(mut ifs: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    loop {
+        if let Some(c) = ifs.child_by_field_name("consequence") {
+            out.push(c);
+        }
+        let Some(alt) = ifs.child_by_field_name("alternative") else {
+            break;
+        };
+        let inner = alt.named_child(0);
+        match inner {
+            Some(n) if n.kind() == "if_statement" && alt.named_child_count() == 1 => ifs = n,
+            Some(_) => {
+                out.push(alt);
+                break;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn in_constructor(cx: &Ctx) -> bool {
+    for f in cx.ancestors() {
+        let k = f.node.kind();
+        if is_function_like(k) {
+            return k == "method_definition"
+                && f.node
+                    .child_by_field_name("name")
+                    .is_some_and(|n| cx.text(n) == "constructor");
+        }
+        if is_class(k) {
+            return false;
+        }
+    }
+    false
+}
+
+fn constructor_branches(ifs: Node, cx: &mut Ctx) {
+    // Only the head of an `else if` chain.
+    if cx.parent().is_some_and(|p| p.kind() == "else_clause") || !in_constructor(cx) {
+        return;
+    }
+    let src = cx.src();
+    let list = branches(ifs);
+    let mut reference: Option<(Vec<(&str, Node)>, Node)> = None;
+    for branch in list {
+        let keys = this_keys(branch, src);
+        if keys.len() < 2 {
+            continue;
+        }
+        let Some((first, first_branch)) = &reference else {
+            reference = Some((keys, branch));
+            continue;
+        };
+        // Relative order of the keys both branches assign.
+        let common_first: Vec<&str> = first
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| keys.iter().any(|(x, _)| x == k))
+            .collect();
+        let common_here: Vec<(&str, Node)> = keys
+            .iter()
+            .filter(|(k, _)| common_first.contains(k))
+            .cloned()
+            .collect();
+        if common_first.len() < 2
+            || common_first
+                .iter()
+                .zip(&common_here)
+                .all(|(a, (b, _))| a == b)
+        {
+            continue;
+        }
+        let Some(at) = common_first
+            .iter()
+            .zip(&common_here)
+            .find(|(a, (b, _))| a != &b)
+            .map(|(_, (_, n))| *n)
+        else {
+            continue;
+        };
+        let line = cx.file_src()[..first_branch.start_byte()]
+            .matches('\n')
+            .count()
+            + 1;
+        let message = format!(
+            "this branch of the constructor assigns {} in another order than the branch on line {line}: instances built by the two branches get different hidden classes",
+            common_first.join(", ")
+        );
+        cx.report(at.byte_range(), message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Applicability;
+    use crate::rules::test_support::check;
+
+    #[test]
+    fn literals_in_another_order() {
+        let src = "function f(d) {\n  const a = { x: 1, y: 2 };\n  const b = { y: 3, x: 4 };\n  const c = { x: 1, y: 2, ...d };\n  const e = { y, x };\n  return [a, b, c, e];\n}\n";
+        let out = check("x.js", src);
+        assert_eq!(out.ids(), ["js/property-order"; 2]);
+        assert_eq!(
+            out.fixed,
+            src.replace("{ y: 3, x: 4 }", "{ x: 4, y: 3 }")
+                .replace("{ y, x }", "{ x, y }")
+        );
+        assert_eq!(
+            out.findings[0].fix.as_ref().unwrap().applicability,
+            Applicability::Unsafe
+        );
+    }
+
+    #[test]
+    fn safe_when_only_read_by_name() {
+        let out = check("x.js", "function f() {\n  const p = { x: 1, y: 2 };\n  const q = { y: 3, x: 4 };\n  return p.x + q.y;\n}\n");
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(
+            out.findings[0].fix.as_ref().unwrap().applicability,
+            Applicability::Safe
+        );
+        let out = check("x.js", "function g() {\n  const a = { x: 1, y: 2 };\n  const b = { y: f(), x: 4 };\n  return [a, b];\n}\n");
+        assert_eq!(out.ids(), ["js/property-order"]);
+        assert!(out.findings[0].fix.is_none());
+    }
+
+    #[test]
+    fn module_level_data_and_descriptor_tables_are_quiet() {
+        let src = "const a = { x: 1, y: 2 };\nconst b = { y: 3, x: 4 };\nfunction f() {\n  const s = { p: { type: 1 }, q: { type: 2 } };\n  const t = { q: { type: 3 }, p: { type: 4 } };\n  return [s, t];\n}\n";
+        assert!(check("x.js", src).ids().is_empty());
+    }
+
+    #[test]
+    fn constructor_branches() {
+        let src = "class P {\n  constructor(a) {\n    if (a) {\n      this.x = 1;\n      this.y = 2;\n    } else {\n      this.y = 0;\n      this.x = 0;\n    }\n  }\n}\n";
+        let out = check("x.js", src);
+        assert_eq!(out.ids(), ["js/property-order"]);
+        let same = src.replace(
+            "this.y = 0;\n      this.x = 0;",
+            "this.x = 0;\n      this.y = 0;",
+        );
+        assert!(check("x.js", &same).ids().is_empty());
+    }
+}
