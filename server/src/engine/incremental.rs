@@ -42,6 +42,9 @@ struct Item {
     findings: Vec<Finding>,
     errors: Vec<Range<usize>>,
     calls: Vec<Call>,
+    /// Checks used the item memo and some are file-dependent: re-running only those would
+    /// see an item memo without what the others put in it, so the item is walked again.
+    mixed: bool,
 }
 
 /// The state kept between analyses of one document.
@@ -208,9 +211,22 @@ pub fn analyze_incremental(
                             stats.reused += 1;
                             item
                         }
-                        Err(()) => {
+                        Err(NoReuse::Walk) => {
                             stats.walked += 1;
                             walk_item(&mut w, node, range, lines, &mut out)
+                        }
+                        Err(NoReuse::Restart) => {
+                            drop(w);
+                            return analyze_incremental(
+                                state,
+                                lang,
+                                src,
+                                tree,
+                                None,
+                                settings,
+                                settings_key,
+                                limits,
+                            );
                         }
                     }
                 } else {
@@ -257,6 +273,7 @@ fn empty_item() -> Item {
         findings: Vec::new(),
         errors: Vec::new(),
         calls: Vec::new(),
+        mixed: false,
     }
 }
 
@@ -272,6 +289,7 @@ fn walk_item<'t>(
         track: true,
         ..Sink::default()
     };
+    w.clear_item_memo();
     w.walk_subtree(node, &mut sink);
     out.findings.extend(sink.findings.iter().cloned());
     out.errors.extend(sink.errors.iter().cloned());
@@ -282,12 +300,21 @@ fn walk_item<'t>(
         kind: node.kind_id(),
         findings: sink.findings,
         errors: sink.errors,
+        mixed: sink.item_memo_used && !sink.calls.is_empty(),
         calls: sink.calls,
     }
 }
 
+/// Why a clean item could not be reused.
+enum NoReuse {
+    /// Walk the item instead (nothing has run yet).
+    Walk,
+    /// A re-run check used the item memo: this analysis is redone in full.
+    Restart,
+}
+
 /// A clean item: its cached findings and errors, shifted, and its file-dependent checks run
-/// again. `Err` if a recorded check's node cannot be found again (then the caller walks it).
+/// again.
 fn reuse_item<'t>(
     w: &mut Walker<'_, 't>,
     mut it: Item,
@@ -295,7 +322,10 @@ fn reuse_item<'t>(
     range: Range<usize>,
     lines: Range<usize>,
     out: &mut Sink,
-) -> Result<Item, ()> {
+) -> Result<Item, NoReuse> {
+    if it.mixed {
+        return Err(NoReuse::Walk);
+    }
     let (from, to) = (it.range.start, range.start);
     if from != to {
         for c in &mut it.calls {
@@ -303,6 +333,15 @@ fn reuse_item<'t>(
         }
     }
     let base = w.stack.len();
+    // Find every recorded node first, so that on a miss nothing has run (checks may have
+    // changed file-level memos).
+    for c in &it.calls {
+        let found = descend_to(w, node, c).is_some();
+        w.stack.truncate(base);
+        if !found {
+            return Err(NoReuse::Walk);
+        }
+    }
     let mut sink = Sink {
         track: true,
         ..Sink::default()
@@ -311,13 +350,12 @@ fn reuse_item<'t>(
         if !w.alive(c.rule) {
             continue;
         }
-        let Some(target) = descend_to(w, node, c) else {
-            // The caller walks the whole item instead: what ran here is discarded.
-            w.stack.truncate(base);
-            return Err(());
-        };
+        let target = descend_to(w, node, c).expect("found above");
         w.run(c.rule, target, &mut sink);
         w.stack.truncate(base);
+    }
+    if sink.item_memo_used {
+        return Err(NoReuse::Restart);
     }
     if from != to {
         for f in &mut it.findings {

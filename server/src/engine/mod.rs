@@ -66,6 +66,9 @@ pub struct Ctx<'a, 't> {
     /// Set when the check reads file-level state (`root`, `memo`): its findings may then depend
     /// on other items of the file, so incremental analysis re-runs it instead of reusing them.
     touched: &'a Cell<bool>,
+    /// Values shared by the checks of one top-level item ([`Ctx::item_memo`]).
+    item_memo: &'a RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+    item_memo_used: &'a Cell<bool>,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
@@ -205,6 +208,26 @@ impl<'a, 't> Ctx<'a, 't> {
             fix: None,
         });
         self.findings.last_mut().expect("just pushed")
+    }
+
+    /// A value shared by the checks of the current top-level item (keyed by type, starting from
+    /// `T::default()` for each item): a cache of what the item's checks computed, e.g. the
+    /// names of a loop shared by the closures in it. It must hold only what was computed from
+    /// the item itself. Unlike [`Ctx::memo`] it does not make a check file-dependent.
+    pub fn item_memo<T: Any + Default>(&self) -> Rc<T> {
+        self.item_memo_used.set(true);
+        let key = TypeId::of::<T>();
+        if let Some((_, v)) = self.item_memo.borrow().iter().find(|(k, _)| *k == key) {
+            return v
+                .clone()
+                .downcast::<T>()
+                .expect("memo type matches its key");
+        }
+        let value = Rc::new(T::default());
+        self.item_memo
+            .borrow_mut()
+            .push((key, value.clone() as Rc<dyn Any>));
+        value
     }
 
     /// Computes a per-file value once per analysis and shares it among rules (e.g. the
@@ -353,6 +376,8 @@ pub(crate) struct Sink {
     pub track: bool,
     pub global: Vec<Finding>,
     pub calls: Vec<Call>,
+    /// Whether a check used the item memo.
+    pub item_memo_used: bool,
 }
 
 /// One analysis's walk: the rules' shared state (memo, failures, budgets) and the stack of
@@ -366,6 +391,8 @@ pub(crate) struct Walker<'a, 't> {
     kinds: &'static LoopKinds,
     memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     touched: Cell<bool>,
+    item_memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+    item_memo_used: Cell<bool>,
     /// Rules that must not run (skipped, panicked or over budget in this analysis).
     dead: Vec<bool>,
     spent: Vec<Duration>,
@@ -391,6 +418,8 @@ impl<'a, 't> Walker<'a, 't> {
             kinds: loop_kinds(lang),
             memo: RefCell::new(Vec::new()),
             touched: Cell::new(false),
+            item_memo: RefCell::new(Vec::new()),
+            item_memo_used: Cell::new(false),
             dead: (0..reg.len() as u16)
                 .map(|i| limits.skip.contains(&i))
                 .collect(),
@@ -413,9 +442,18 @@ impl<'a, 't> Walker<'a, 't> {
         });
     }
 
-    /// Pushes the node under `cursor` (a child of the stack's top).
+    /// Pushes the node under `cursor` (a child of the stack's top). Entering a top-level item
+    /// starts its item memo afresh.
     pub fn push(&mut self, cursor: &tree_sitter::TreeCursor<'t>) {
         push_child(self.kinds, &mut self.stack, cursor, self.src.as_bytes());
+        if self.stack.len() == 2 {
+            self.item_memo.borrow_mut().clear();
+        }
+    }
+
+    /// Starts the current item's memo afresh.
+    pub fn clear_item_memo(&mut self) {
+        self.item_memo.borrow_mut().clear();
     }
 
     /// Runs the rules that want the kind of the stack's top node, unless it is an ERROR or
@@ -448,6 +486,7 @@ impl<'a, 't> Walker<'a, 't> {
         let rule = registry().rule(rule_idx);
         let started = self.limits.rule_budget.map(|_| Instant::now());
         self.touched.set(false);
+        self.item_memo_used.set(false);
         FILE_READ.with(|f| f.set(false));
         let before = sink.findings.len();
         let mut cx = Ctx {
@@ -460,11 +499,14 @@ impl<'a, 't> Walker<'a, 't> {
             findings: &mut sink.findings,
             memo: &self.memo,
             touched: &self.touched,
+            item_memo: &self.item_memo,
+            item_memo_used: &self.item_memo_used,
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
         if self.touched.get() || FILE_READ.with(|f| f.get()) {
             self.touched.set(true);
         }
+        sink.item_memo_used |= self.item_memo_used.get();
         if sink.track && self.touched.get() {
             sink.global.extend(sink.findings.drain(before..));
             sink.calls.push(Call {
