@@ -468,6 +468,8 @@ fn engine(args: &[String]) {
     let mut seen = doc.edit_seq();
     let (mut parse, mut rules) = (Vec::new(), Vec::new());
     let (mut walked, mut reused, mut calls) = (0, 0, 0);
+    // With `--features count-allocs`: the engine's own allocations per edit (reparse excluded).
+    let mut allocs: Vec<u64> = Vec::new();
     for at in edit_places(&text) {
         for insert in [true, false] {
             let t = Instant::now();
@@ -480,6 +482,8 @@ fn engine(args: &[String]) {
             }
             doc.reparse();
             let t1 = Instant::now();
+            #[cfg(feature = "count-allocs")]
+            let a0 = heap_audit::alloc_count::counts().0;
             let edits = doc.edits_since(seen);
             seen = doc.edit_seq();
             let tree = doc.tree().unwrap();
@@ -494,6 +498,8 @@ fn engine(args: &[String]) {
                 &Limits::default(),
             );
             rules.push(t1.elapsed().as_secs_f64() * 1e3);
+            #[cfg(feature = "count-allocs")]
+            allocs.push(heap_audit::alloc_count::counts().0 - a0);
             if let Some(st) = state.as_ref().map(|s| s.stats()) {
                 walked += st.walked;
                 reused += st.reused;
@@ -504,6 +510,7 @@ fn engine(args: &[String]) {
     }
     parse.sort_by(f64::total_cmp);
     rules.sort_by(f64::total_cmp);
+    allocs.sort_unstable();
     println!(
         "{}",
         json!({
@@ -513,6 +520,7 @@ fn engine(args: &[String]) {
             "items_walked_per_edit": walked as f64 / rules.len() as f64,
             "items_reused_per_edit": reused as f64 / rules.len() as f64,
             "file_dependent_checks_rerun_per_edit": calls as f64 / rules.len() as f64,
+            "engine_allocs_median": allocs.get(allocs.len() / 2),
         })
     );
 }
