@@ -2,6 +2,7 @@
 //!
 //! Works in byte offsets only. The LSP layer converts positions to bytes before calling in.
 
+use std::collections::VecDeque;
 use std::ops::{ControlFlow, Range};
 use std::time::{Duration, Instant};
 
@@ -19,13 +20,56 @@ pub struct Document {
     rope: Rope,
     /// `None` when the last parse ran out of budget; rules then do not run.
     tree: Option<Tree>,
+    /// The most recent edits, numbered (the last one is `seq`), for incremental analysis.
+    log: VecDeque<(u64, InputEdit)>,
+    /// How many edits were made since the document was created.
+    seq: u64,
+    /// Edits up to this number are not in the log (lost to a whole-text replacement).
+    gap: u64,
 }
+
+/// How many edits a document remembers for incremental analysis. An analysis that fell further
+/// behind analyses in full.
+const LOG: usize = 256;
 
 impl Document {
     pub fn new(lang: Lang, text: &str) -> Self {
         let rope = Rope::from_str(text);
         let tree = parse_rope(lang, &rope, None, DEFAULT_PARSE_BUDGET);
-        Self { lang, rope, tree }
+        Self {
+            lang,
+            rope,
+            tree,
+            log: VecDeque::new(),
+            seq: 0,
+            gap: 0,
+        }
+    }
+
+    /// The number of the last edit (0 before any).
+    pub fn edit_seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The edits made after edit number `since`, in order, as given to `Tree::edit`; `None` if
+    /// the document no longer remembers all of them (too many, or the whole text was replaced).
+    pub fn edits_since(&self, since: u64) -> Option<Vec<InputEdit>> {
+        let mut out = Vec::new();
+        self.edits_since_into(since, &mut out).then_some(out)
+    }
+
+    /// [`Document::edits_since`] into a reused buffer; `false` if they are not all remembered.
+    pub fn edits_since_into(&self, since: u64, out: &mut Vec<InputEdit>) -> bool {
+        out.clear();
+        if since < self.gap || since > self.seq {
+            return false;
+        }
+        let first = self.log.front().map_or(self.seq + 1, |(n, _)| *n);
+        if since + 1 < first && since != self.seq {
+            return false;
+        }
+        out.extend(self.log.iter().filter(|(n, _)| *n > since).map(|(_, e)| *e));
+        true
     }
 
     pub fn lang(&self) -> Lang {
@@ -73,16 +117,22 @@ impl Document {
         self.rope.remove(start_char..old_end_char);
         self.rope.insert(start_char, new_text);
         let new_end = start + new_text.len();
+        let edit = InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position,
+            old_end_position,
+            new_end_position: point_at(&self.rope, new_end),
+        };
         if let Some(tree) = self.tree.as_mut() {
-            tree.edit(&InputEdit {
-                start_byte: start,
-                old_end_byte: old_end,
-                new_end_byte: new_end,
-                start_position,
-                old_end_position,
-                new_end_position: point_at(&self.rope, new_end),
-            });
+            tree.edit(&edit);
         }
+        self.seq += 1;
+        if self.log.len() == LOG {
+            self.log.pop_front();
+        }
+        self.log.push_back((self.seq, edit));
         start..new_end
     }
 
@@ -104,6 +154,9 @@ impl Document {
 
     /// Replaces the whole text and parses from scratch.
     pub fn replace_all(&mut self, text: &str) {
+        self.seq += 1;
+        self.gap = self.seq;
+        self.log.clear();
         self.rope = Rope::from_str(text);
         self.tree = parse_rope(self.lang, &self.rope, None, DEFAULT_PARSE_BUDGET);
     }

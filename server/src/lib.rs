@@ -3,6 +3,8 @@
 //! Layers, each knowing nothing of the ones above it (see `server/ARCHITECTURE.md`):
 //! `language` → `document` → `engine` + `rules` (+ `guides`, `hover`) → `config` → `lsp` | `cli`.
 
+#[cfg(feature = "count-allocs")]
+pub mod alloc_count;
 pub mod cli;
 pub mod config;
 pub mod document;

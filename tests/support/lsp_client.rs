@@ -218,15 +218,20 @@ impl LspClient {
     pub fn spawn_with_env(binary: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(binary);
         cmd.envs(env.iter().copied());
-        cmd.arg("server")
-            .arg("--stdio")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.arg("server").arg("--stdio");
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
-        let mut child = cmd.spawn().expect("spawn heap-audit server");
+        Self::spawn_command(cmd)
+    }
+
+    /// Spawns any language server command (e.g. a peer server in the benchmarks), with its
+    /// stdio piped to this client.
+    pub fn spawn_command(mut cmd: Command) -> Self {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn the language server");
         let stdin = Arc::new(Mutex::new(child.stdin.take()));
         let stdout = child.stdout.take().unwrap();
         let mut stderr_pipe = child.stderr.take().unwrap();

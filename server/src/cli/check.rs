@@ -36,6 +36,8 @@ struct Options {
     unsafe_fixes: bool,
     fail_on: Option<Severity>,
     quiet: bool,
+    /// Parse only, no rules (the benchmark's baseline).
+    parse_only: bool,
     /// `--profile`: the profiles that rank the findings.
     profiles: Option<Profiles>,
 }
@@ -90,6 +92,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             FailOn::Never => None,
         },
         quiet: args.quiet,
+        parse_only: args.parse_only,
         profiles,
     };
     let threads = match args.threads {
@@ -326,6 +329,15 @@ fn check_file(target: &Target, configs: &Configs, opts: &Options) -> FileOutcome
             return out;
         }
     };
+    if opts.parse_only {
+        match parse_str(target.lang, body, DEFAULT_PARSE_BUDGET) {
+            Some(_) => out.checked = true,
+            None => out
+                .problems
+                .push(Problem::error(path, "the parser gave up; not parsed")),
+        }
+        return out;
+    }
     let analysis = match analyse(target.lang, body, &settings, opts.fix) {
         Ok(a) => a,
         Err(m) => {

@@ -84,6 +84,10 @@ pub struct CheckArgs {
     /// Hide the summary line and progress.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Benchmark baseline: find, read, decode and parse the files exactly as `check` does, but
+    /// run no rules (so nothing is reported). `tests/bench/run.sh throughput` compares with it.
+    #[arg(long, hide = true, conflicts_with_all = ["fix", "diff", "stdin_filename"])]
+    pub parse_only: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,7 +5,7 @@
 
 use std::any::{Any, TypeId};
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -18,6 +18,7 @@ use crate::language::{Family, Lang};
 use crate::rules::{registry, DefaultSeverity, Rule};
 
 pub mod fix;
+pub mod incremental;
 pub(crate) mod loops;
 pub mod query;
 mod settings;
@@ -62,10 +63,26 @@ pub struct Ctx<'a, 't> {
     rule: u16,
     findings: &'a mut Vec<Finding>,
     memo: &'a RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+    /// Set when the check reads file-level state (`root`, `memo`): its findings may then depend
+    /// on other items of the file, so incremental analysis re-runs it instead of reusing them.
+    touched: &'a Cell<bool>,
+    /// Values shared by the checks of one top-level item ([`Ctx::item_memo`]).
+    item_memo: &'a RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+    item_memo_used: &'a Cell<bool>,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
+    /// The text, for reading the current node and what is around it in its item. A check that
+    /// searches the rest of the file (text scans, absolute line numbers) uses [`Ctx::file_src`].
     pub fn src(&self) -> &'a str {
+        self.src
+    }
+
+    /// The whole text, for searches beyond the current item (e.g. every use of a name, or the
+    /// line number of another node): marks this check as file-dependent for incremental
+    /// analysis, like [`Ctx::root`].
+    pub fn file_src(&self) -> &'a str {
+        self.touched.set(true);
         self.src
     }
 
@@ -91,7 +108,10 @@ impl<'a, 't> Ctx<'a, 't> {
         self.settings
     }
 
+    /// The root of the tree. Reading it (or anything reached from it beyond the current item)
+    /// marks this check as file-dependent for incremental analysis.
     pub fn root(&self) -> Node<'t> {
+        self.touched.set(true);
         self.root
     }
 
@@ -190,9 +210,33 @@ impl<'a, 't> Ctx<'a, 't> {
         self.findings.last_mut().expect("just pushed")
     }
 
+    /// A value shared by the checks of the current top-level item (keyed by type, starting from
+    /// `T::default()` for each item): a cache of what the item's checks computed, e.g. the
+    /// names of a loop shared by the closures in it. It must hold only what was computed from
+    /// the item itself. Unlike [`Ctx::memo`] it does not make a check file-dependent.
+    pub fn item_memo<T: Any + Default>(&self) -> Rc<T> {
+        self.item_memo_used.set(true);
+        let key = TypeId::of::<T>();
+        if let Some((_, v)) = self.item_memo.borrow().iter().find(|(k, _)| *k == key) {
+            return v
+                .clone()
+                .downcast::<T>()
+                .expect("memo type matches its key");
+        }
+        let value = Rc::new(T::default());
+        self.item_memo
+            .borrow_mut()
+            .push((key, value.clone() as Rc<dyn Any>));
+        value
+    }
+
     /// Computes a per-file value once per analysis and shares it among rules (e.g. the
     /// signatures of the file's functions). Keyed by type.
+    ///
+    /// Memoized values are file-level facts: using one marks this check as file-dependent for
+    /// incremental analysis (it is re-run on every analysis instead of its findings reused).
     pub fn memo<T: Any>(&self, compute: impl FnOnce(Node<'t>, &'a str) -> T) -> Rc<T> {
+        self.touched.set(true);
         let key = TypeId::of::<T>();
         if let Some((_, v)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
             return v
@@ -206,6 +250,19 @@ impl<'a, 't> Ctx<'a, 't> {
             .push((key, value.clone() as Rc<dyn Any>));
         value
     }
+}
+
+thread_local! {
+    /// Set by [`mark_file_dependent`] during a check (see [`Ctx::root`]).
+    static FILE_READ: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Declares that the running check read beyond its own top-level item, for helpers that reach
+/// other items without a `Ctx` (e.g. by climbing from a node to the program and scanning its
+/// statements). Incremental analysis then re-runs the check instead of reusing its findings,
+/// exactly as after [`Ctx::root`] or [`Ctx::memo`].
+pub fn mark_file_dependent() {
+    FILE_READ.with(|f| f.set(true));
 }
 
 /// The severity a rule gets without configuration.
@@ -272,26 +329,12 @@ pub fn analyze_full(
     settings: &Settings,
     limits: &Limits,
 ) -> Analysis {
-    let mut findings = Vec::new();
-    let mut errors: Vec<Range<usize>> = Vec::new();
-    let mut failures = Vec::new();
-    walk(
-        lang,
-        src,
-        tree.root_node(),
-        settings,
-        limits,
-        &mut findings,
-        &mut errors,
-        &mut failures,
-    );
-    if !failures.is_empty() {
-        findings.retain(|f| !failures.iter().any(|x: &RuleFailure| x.rule == f.rule));
-    }
-    Analysis {
-        findings: finish(lang, src, tree, settings, findings, &errors),
-        failures,
-    }
+    let root = tree.root_node();
+    let mut w = Walker::new(lang, src, root, settings, limits);
+    let mut sink = Sink::default();
+    w.push_root();
+    w.walk_subtree(root, &mut sink);
+    w.finish(tree, sink.findings, &sink.errors)
 }
 
 /// The message of a caught panic.
@@ -311,108 +354,241 @@ pub fn analyze_str(lang: Lang, src: &str, settings: &Settings) -> Option<Vec<Fin
     Some(analyze(lang, src, &tree, settings))
 }
 
-/// Walks the subtree at `root`, dispatching to rules, collecting raw findings and the ranges of
-/// ERROR and MISSING nodes (rules do not descend into ERROR nodes).
-#[allow(clippy::too_many_arguments)]
-fn walk<'t>(
+/// A rule check that read file-level state: where it ran, to run it again on a later analysis
+/// whose item is otherwise unchanged.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    pub range: Range<usize>,
+    pub kind: u16,
+    /// The walk's stack depth at the node (1 = the root).
+    pub depth: u32,
+    pub rule: u16,
+}
+
+/// Where a walk's results go.
+#[derive(Default)]
+pub(crate) struct Sink {
+    /// Findings of checks that read only their item (or, without tracking, all findings).
+    pub findings: Vec<Finding>,
+    /// ERROR and MISSING ranges.
+    pub errors: Vec<Range<usize>>,
+    /// With tracking, findings of file-dependent checks go to `global` and the checks to `calls`.
+    pub track: bool,
+    pub global: Vec<Finding>,
+    pub calls: Vec<Call>,
+    /// Whether a check used the item memo.
+    pub item_memo_used: bool,
+}
+
+/// One analysis's walk: the rules' shared state (memo, failures, budgets) and the stack of
+/// ancestors. Walks the whole tree or single items of it.
+pub(crate) struct Walker<'a, 't> {
     lang: Lang,
-    src: &str,
+    src: &'a str,
     root: Node<'t>,
-    settings: &Settings,
-    limits: &Limits,
-    findings: &mut Vec<Finding>,
-    errors: &mut Vec<Range<usize>>,
-    failures: &mut Vec<RuleFailure>,
-) {
-    let reg = registry();
-    let kinds = loop_kinds(lang);
-    let memo = RefCell::new(Vec::new());
-    // Rules that must not run (skipped, panicked or over budget in this analysis).
-    let mut dead: Vec<bool> = (0..reg.len() as u16)
-        .map(|i| limits.skip.contains(&i))
-        .collect();
-    let mut spent: Vec<Duration> = match limits.rule_budget {
-        Some(_) => vec![Duration::ZERO; reg.len()],
-        None => Vec::new(),
-    };
-    let bytes = src.as_bytes();
-    let mut stack: Vec<Frame<'t>> = Vec::with_capacity(64);
-    let mut cursor = root.walk();
-    stack.push(Frame {
-        node: root,
-        loop_depth: 0,
-        is_callback: false,
-    });
-    loop {
-        let node = cursor.node();
-        let mut descend = true;
+    settings: &'a Settings,
+    limits: &'a Limits,
+    kinds: &'static LoopKinds,
+    memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+    touched: Cell<bool>,
+    item_memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
+    item_memo_used: Cell<bool>,
+    /// Rules that must not run (skipped, panicked or over budget in this analysis).
+    dead: Vec<bool>,
+    spent: Vec<Duration>,
+    pub failures: Vec<RuleFailure>,
+    pub stack: Vec<Frame<'t>>,
+}
+
+impl<'a, 't> Walker<'a, 't> {
+    pub fn new(
+        lang: Lang,
+        src: &'a str,
+        root: Node<'t>,
+        settings: &'a Settings,
+        limits: &'a Limits,
+    ) -> Self {
+        let reg = registry();
+        Self {
+            lang,
+            src,
+            root,
+            settings,
+            limits,
+            kinds: loop_kinds(lang),
+            memo: RefCell::new(Vec::new()),
+            touched: Cell::new(false),
+            item_memo: RefCell::new(Vec::new()),
+            item_memo_used: Cell::new(false),
+            dead: (0..reg.len() as u16)
+                .map(|i| limits.skip.contains(&i))
+                .collect(),
+            spent: match limits.rule_budget {
+                Some(_) => vec![Duration::ZERO; reg.len()],
+                None => Vec::new(),
+            },
+            failures: Vec::new(),
+            stack: Vec::with_capacity(64),
+        }
+    }
+
+    /// Starts the stack at the root.
+    pub fn push_root(&mut self) {
+        self.stack.clear();
+        self.stack.push(Frame {
+            node: self.root,
+            loop_depth: 0,
+            is_callback: false,
+        });
+    }
+
+    /// Pushes the node under `cursor` (a child of the stack's top). Entering a top-level item
+    /// starts its item memo afresh.
+    pub fn push(&mut self, cursor: &tree_sitter::TreeCursor<'t>) {
+        push_child(self.kinds, &mut self.stack, cursor, self.src.as_bytes());
+        if self.stack.len() == 2 {
+            self.item_memo.borrow_mut().clear();
+        }
+    }
+
+    /// Starts the current item's memo afresh.
+    pub fn clear_item_memo(&mut self) {
+        self.item_memo.borrow_mut().clear();
+    }
+
+    /// Runs the rules that want the kind of the stack's top node, unless it is an ERROR or
+    /// MISSING node (recorded instead). Returns whether to descend into it.
+    fn visit(&mut self, node: Node<'t>, sink: &mut Sink) -> bool {
         if node.is_error() || node.is_missing() {
             let r = node.byte_range();
-            errors.push(r.start..r.end.max(r.start + 1));
-            descend = false;
-        } else if node.is_named() {
-            let depth = stack.last().map_or(0, |f| f.loop_depth);
-            for &rule_idx in reg.rules_for_kind(lang, node.kind_id()) {
+            sink.errors.push(r.start..r.end.max(r.start + 1));
+            return false;
+        }
+        if node.is_named() {
+            let reg = registry();
+            let depth = self.stack.last().map_or(0, |f| f.loop_depth);
+            for &rule_idx in reg.rules_for_kind(self.lang, node.kind_id()) {
                 let rule = reg.rule(rule_idx);
-                if dead[rule_idx as usize]
-                    || !settings.is_enabled(rule_idx)
+                if self.dead[rule_idx as usize]
+                    || !self.settings.is_enabled(rule_idx)
                     || (rule.meta.hot_only && depth == 0)
                 {
                     continue;
                 }
-                let started = limits.rule_budget.map(|_| Instant::now());
-                let mut cx = Ctx {
-                    src,
-                    lang,
-                    root,
-                    settings,
-                    stack: &stack,
+                self.run(rule_idx, node, sink);
+            }
+        }
+        true
+    }
+
+    /// Runs one rule's check on the stack's top node.
+    pub fn run(&mut self, rule_idx: u16, node: Node<'t>, sink: &mut Sink) {
+        let rule = registry().rule(rule_idx);
+        let started = self.limits.rule_budget.map(|_| Instant::now());
+        self.touched.set(false);
+        self.item_memo_used.set(false);
+        FILE_READ.with(|f| f.set(false));
+        let before = sink.findings.len();
+        let mut cx = Ctx {
+            src: self.src,
+            lang: self.lang,
+            root: self.root,
+            settings: self.settings,
+            stack: &self.stack,
+            rule: rule_idx,
+            findings: &mut sink.findings,
+            memo: &self.memo,
+            touched: &self.touched,
+            item_memo: &self.item_memo,
+            item_memo_used: &self.item_memo_used,
+        };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
+        if self.touched.get() || FILE_READ.with(|f| f.get()) {
+            self.touched.set(true);
+        }
+        sink.item_memo_used |= self.item_memo_used.get();
+        if sink.track && self.touched.get() {
+            sink.global.extend(sink.findings.drain(before..));
+            sink.calls.push(Call {
+                range: node.byte_range(),
+                kind: node.kind_id(),
+                depth: self.stack.len() as u32,
+                rule: rule_idx,
+            });
+        }
+        if let Err(payload) = outcome {
+            self.dead[rule_idx as usize] = true;
+            let kind = FailureKind::Panicked(panic_message(payload.as_ref()));
+            self.failures.push(RuleFailure {
+                rule: rule_idx,
+                at: node.byte_range(),
+                kind,
+            });
+            return;
+        }
+        if let (Some(budget), Some(t)) = (self.limits.rule_budget, started) {
+            let total = &mut self.spent[rule_idx as usize];
+            *total += t.elapsed();
+            if *total > budget {
+                self.dead[rule_idx as usize] = true;
+                self.failures.push(RuleFailure {
                     rule: rule_idx,
-                    findings,
-                    memo: &memo,
-                };
-                let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
-                if let Err(payload) = outcome {
-                    dead[rule_idx as usize] = true;
-                    let kind = FailureKind::Panicked(panic_message(payload.as_ref()));
-                    failures.push(RuleFailure {
-                        rule: rule_idx,
-                        at: node.byte_range(),
-                        kind,
-                    });
-                    continue;
-                }
-                if let (Some(budget), Some(t)) = (limits.rule_budget, started) {
-                    let total = &mut spent[rule_idx as usize];
-                    *total += t.elapsed();
-                    if *total > budget {
-                        dead[rule_idx as usize] = true;
-                        failures.push(RuleFailure {
-                            rule: rule_idx,
-                            at: node.byte_range(),
-                            kind: FailureKind::OverBudget,
-                        });
-                    }
-                }
+                    at: node.byte_range(),
+                    kind: FailureKind::OverBudget,
+                });
             }
         }
-        if descend && node.child_count() > 0 && cursor.goto_first_child() {
-            push_child(kinds, &mut stack, &cursor, bytes);
-            continue;
-        }
-        // Next sibling, or up until there is one.
+    }
+
+    /// Whether rule `rule_idx` may still run in this analysis.
+    pub fn alive(&self, rule_idx: u16) -> bool {
+        !self.dead[rule_idx as usize]
+    }
+
+    /// Walks the subtree at `start`, whose frame is the stack's top, dispatching to rules and
+    /// collecting findings and the ranges of ERROR and MISSING nodes (rules do not descend into
+    /// ERROR nodes). Leaves the stack as it found it.
+    pub fn walk_subtree(&mut self, start: Node<'t>, sink: &mut Sink) {
+        let base = self.stack.len();
+        let mut cursor = start.walk();
         loop {
-            if stack.len() <= 1 {
-                return;
+            let node = cursor.node();
+            let descend = self.visit(node, sink);
+            if descend && node.child_count() > 0 && cursor.goto_first_child() {
+                self.push(&cursor);
+                continue;
             }
-            stack.pop();
-            if cursor.goto_next_sibling() {
-                push_child(kinds, &mut stack, &cursor, bytes);
-                break;
+            // Next sibling, or up until there is one.
+            loop {
+                if self.stack.len() <= base {
+                    return;
+                }
+                self.stack.pop();
+                if cursor.goto_next_sibling() {
+                    self.push(&cursor);
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return;
+                }
             }
-            if !cursor.goto_parent() {
-                return;
-            }
+        }
+    }
+
+    /// Drops the findings of rules that failed, then [`finish`]es.
+    pub fn finish(
+        self,
+        tree: &Tree,
+        mut findings: Vec<Finding>,
+        errors: &[Range<usize>],
+    ) -> Analysis {
+        let failures = self.failures;
+        if !failures.is_empty() {
+            findings.retain(|f| !failures.iter().any(|x: &RuleFailure| x.rule == f.rule));
+        }
+        Analysis {
+            findings: finish(self.lang, self.src, tree, self.settings, findings, errors),
+            failures,
         }
     }
 }

@@ -42,6 +42,15 @@ impl Backend {
     }
 }
 
+#[cfg(feature = "count-allocs")]
+impl Backend {
+    /// `heap-audit/allocations` (feature `count-allocs`): the process's allocation counters.
+    pub async fn allocations(&self) -> Result<serde_json::Value> {
+        let (count, bytes) = crate::alloc_count::counts();
+        Ok(serde_json::json!({ "count": count, "bytes": bytes }))
+    }
+}
+
 impl Drop for Backend {
     fn drop(&mut self) {
         self.session.queue.close();

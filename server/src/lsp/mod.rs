@@ -67,8 +67,12 @@ where
     let (lsp_out, from_lsp) = tokio::io::duplex(64 * 1024);
     let (errors_tx, errors_rx) = mpsc::unbounded_channel();
 
-    let (service, socket) = LspService::new(Backend::new);
+    let builder = LspService::build(Backend::new);
+    #[cfg(feature = "count-allocs")]
+    let builder = builder.custom_method("heap-audit/allocations", Backend::allocations);
+    let (service, socket) = builder.finish();
     let session = Arc::clone(&service.inner().session);
+    session.set_raw_output(errors_tx.clone());
     let publisher = service.inner().publisher.clone();
     let server = tokio::spawn(
         Server::new(lsp_in, lsp_out, socket)

@@ -118,6 +118,8 @@ pub(crate) struct Snapshot {
     pub settings_gen: u64,
     /// The cached analysis, if it is for this version and settings generation.
     pub cached: Option<Arc<Analysis>>,
+    /// The number of the document's last edit (see `Document::edit_seq`).
+    pub edit_seq: u64,
     pub rules_off: RulesOff,
 }
 
@@ -132,6 +134,14 @@ pub(crate) enum Publish {
     },
     /// Clears a closed document's diagnostics.
     Clear { uri: Uri },
+    /// A whole `publishDiagnostics` frame of one version, for the raw output: published only if
+    /// that is still the document's version.
+    Frame {
+        uri: Uri,
+        open_seq: u64,
+        version: i32,
+        frame: Vec<u8>,
+    },
     /// Diagnostics for a file that is not an open document (a broken `heap-audit.toml`).
     File {
         uri: Uri,
@@ -162,6 +172,9 @@ pub(crate) struct Session {
     pub startup_errors: Mutex<Vec<String>>,
     /// The runtime the session was created on, for messages sent from the analysis thread.
     runtime: Option<tokio::runtime::Handle>,
+    /// Whole frames for the output writer: `publishDiagnostics` is written by hand into it (no
+    /// `Diagnostic` values per finding). Unset outside `serve`; then tower-lsp's client sends.
+    raw: OnceLock<mpsc::UnboundedSender<Vec<u8>>>,
 }
 
 thread_local! {
@@ -202,7 +215,17 @@ impl Session {
             publish,
             startup_errors: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
+            raw: OnceLock::new(),
         }
+    }
+
+    /// Where whole frames go to the output writer (see `raw`).
+    pub fn set_raw_output(&self, tx: mpsc::UnboundedSender<Vec<u8>>) {
+        let _ = self.raw.set(tx);
+    }
+
+    pub fn raw_output(&self) -> Option<&mpsc::UnboundedSender<Vec<u8>>> {
+        self.raw.get()
     }
 
     /// The client's capabilities (defaults before `initialize`).
@@ -241,8 +264,25 @@ impl Session {
 
     /// Takes a snapshot of an open document: brief locks, O(1) copies.
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let (lang, rope, tree, version, open_seq, path, analysis, rules_off) = {
+        self.snapshot_since(uri, None, &mut Vec::new())
+            .map(|(s, _)| s)
+    }
+
+    /// A snapshot, and with `since = Some((open_seq, n))` also whether `edits` now holds every
+    /// edit after edit number `n` of that opening, up to the snapshot's text (under the same
+    /// lock, so they match its tree). For incremental analysis.
+    pub fn snapshot_since(
+        &self,
+        uri: &Uri,
+        since: Option<(u64, u64)>,
+        edits: &mut Vec<tree_sitter::InputEdit>,
+    ) -> Option<(Snapshot, bool)> {
+        let (lang, rope, tree, version, open_seq, path, analysis, rules_off, edit_seq, complete) = {
             let d = self.docs.get(uri)?;
+            let complete = match since {
+                Some((seq, n)) if seq == d.open_seq => d.doc.edits_since_into(n, edits),
+                _ => false,
+            };
             (
                 d.doc.lang(),
                 d.doc.rope().clone(),
@@ -252,6 +292,8 @@ impl Session {
                 d.path.clone(),
                 d.analysis.clone(),
                 d.rules_off.clone(),
+                d.doc.edit_seq(),
+                complete,
             )
         };
         let (resolved, settings_gen) = self
@@ -261,7 +303,7 @@ impl Session {
             .resolve(path.as_deref());
         let settings_gen = settings_gen + self.profiles.generation();
         let cached = analysis.filter(|a| a.version == version && a.settings_gen == settings_gen);
-        Some(Snapshot {
+        let snap = Snapshot {
             uri: uri.clone(),
             lang,
             rope,
@@ -273,17 +315,29 @@ impl Session {
             settings_gen,
             cached,
             rules_off,
-        })
+            edit_seq,
+        };
+        Some((snap, complete))
     }
 
     /// The analysis of a snapshot: the cached one, or a fresh one (stored in the cache if the
     /// document has not moved on). Synchronous and CPU-bound: call it off the async runtime.
     pub fn analysis(&self, snap: &Snapshot) -> Arc<Analysis> {
+        self.analysis_with(snap, |text| self.run_rules(snap, text))
+    }
+
+    /// [`Session::analysis`] with the engine run by `run` on the snapshot's text (the analysis
+    /// thread's incremental analysis).
+    pub fn analysis_with(
+        &self,
+        snap: &Snapshot,
+        run: impl FnOnce(&str) -> Vec<Finding>,
+    ) -> Arc<Analysis> {
         if let Some(a) = &snap.cached {
             return a.clone();
         }
         let findings = with_text(&snap.rope, |text| {
-            let mut findings = self.run_rules(snap, text);
+            let mut findings = run(text);
             self.profiles.annotate(snap, text, &mut findings);
             findings
         });
@@ -308,6 +362,23 @@ impl Session {
     /// with a time budget per rule if the text is over `maxFileSize`. A rule that panics or runs
     /// out of time is switched off for the document (see `health`); the others' findings stand.
     pub fn run_rules(&self, snap: &Snapshot, text: &str) -> Vec<Finding> {
+        self.run_rules_with(snap, text, |tree, settings, limits| {
+            crate::engine::analyze_full(snap.lang, text, tree, settings, limits)
+        })
+    }
+
+    /// [`Session::run_rules`] with the engine call given (the analysis thread's incremental
+    /// analysis): the same exclusions, limits, failure reports and panic guard.
+    pub fn run_rules_with(
+        &self,
+        snap: &Snapshot,
+        text: &str,
+        engine: impl FnOnce(
+            &Tree,
+            &crate::engine::Settings,
+            &crate::engine::Limits,
+        ) -> crate::engine::Analysis,
+    ) -> Vec<Finding> {
         let Some(tree) = &snap.tree else {
             return Vec::new();
         };
@@ -320,9 +391,7 @@ impl Session {
         }
         let settings = &snap.resolved.settings;
         let limits = snap.rules_off.limits(text.len(), settings.max_file_size);
-        match std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::engine::analyze_full(snap.lang, text, tree, settings, &limits)
-        })) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| engine(tree, settings, &limits))) {
             Ok(analysis) => {
                 if !analysis.failures.is_empty() {
                     self.rules_failed(snap, text.len(), &analysis.failures);

@@ -10,14 +10,17 @@
 //! Documents of 1 MB or more wait in a lane of their own, served by a second thread: analysing a
 //! huge file never holds up the diagnostics of the others.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::mpsc;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use super::diagnostics;
-use super::state::{may_publish, Publish, Session};
+use super::state::{may_publish, Publish, Session, Snapshot};
+use crate::engine::incremental::{analyze_incremental, Incremental};
+use crate::engine::Finding;
 
 /// Which analysis thread a document waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,10 +120,12 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name(lane.name().into())
         .spawn(move || {
+            let mut docs = Docs::default();
             while let Some(uri) = session.queue.pop_from(lane) {
                 // A bug here must cost one analysis, not the thread (rules are guarded already).
-                let run = std::panic::AssertUnwindSafe(|| analyse_and_publish(&session, &uri));
+                let run = AssertUnwindSafe(|| analyse_and_publish(&session, &uri, &mut docs));
                 if std::panic::catch_unwind(run).is_err() {
+                    docs.states.remove(&uri);
                     let message = format!("heap-audit: analysing {} failed", uri.as_str());
                     session.log_later(tower_lsp_server::ls_types::MessageType::ERROR, message);
                 }
@@ -128,13 +133,67 @@ pub(crate) fn spawn(
         })
 }
 
-fn analyse_and_publish(session: &Session, uri: &Uri) {
-    let Some(snap) = session.snapshot(uri) else {
+/// The analysis thread's own incremental state per open document.
+#[derive(Default)]
+struct Docs {
+    states: HashMap<Uri, DocIncremental>,
+    /// Reused for the edits of each snapshot.
+    edits: Vec<tree_sitter::InputEdit>,
+    /// Reused for the JSON of each `publishDiagnostics`.
+    json: String,
+}
+
+struct DocIncremental {
+    open_seq: u64,
+    /// The document's edit number when `state` was made.
+    edit_seq: u64,
+    state: Option<Incremental>,
+}
+
+fn analyse_and_publish(session: &Session, uri: &Uri, docs: &mut Docs) {
+    let since = docs.states.get(uri).map(|d| (d.open_seq, d.edit_seq));
+    let Some((snap, complete)) = session.snapshot_since(uri, since, &mut docs.edits) else {
+        docs.states.remove(uri);
         return;
     };
-    let analysis = session.analysis(&snap);
+    let analysis = session.analysis_with(&snap, |text| {
+        let entry = match docs.states.get_mut(uri) {
+            Some(d) => d,
+            None => docs.states.entry(uri.clone()).or_insert(DocIncremental {
+                open_seq: snap.open_seq,
+                edit_seq: 0,
+                state: None,
+            }),
+        };
+        if entry.open_seq != snap.open_seq {
+            entry.open_seq = snap.open_seq;
+            entry.state = None;
+        }
+        let edits = complete.then_some(docs.edits.as_slice());
+        let findings = run_incremental(session, &snap, text, &mut entry.state, edits);
+        entry.edit_seq = snap.edit_seq;
+        findings
+    });
     let caps = session.caps();
     if caps.pull_diagnostics {
+        return;
+    }
+    if session.raw_output().is_some() {
+        diagnostics::write_publish(
+            &mut docs.json,
+            &snap.uri,
+            Some(snap.version),
+            &analysis.findings,
+            analysis.version,
+            &snap.rope,
+            caps.encoding,
+        );
+        session.send(Publish::Frame {
+            uri: snap.uri,
+            open_seq: snap.open_seq,
+            version: snap.version,
+            frame: frame(&docs.json),
+        });
         return;
     }
     let diagnostics = diagnostics::build(&analysis, &snap.rope, caps.encoding);
@@ -144,6 +203,64 @@ fn analyse_and_publish(session: &Session, uri: &Uri) {
         version: snap.version,
         diagnostics,
     });
+}
+
+/// The rules on a snapshot's text, incrementally from `state` when `edits` lists every edit since
+/// it was made; otherwise exactly as `Session::run_rules` (same exclusions, limits, failure
+/// reports and panic guard). A state that did not take part (no tree, an excluded file, a
+/// panic) is dropped, so the next analysis is a full one.
+fn run_incremental(
+    session: &Session,
+    snap: &Snapshot,
+    text: &str,
+    state: &mut Option<Incremental>,
+    edits: Option<&[tree_sitter::InputEdit]>,
+) -> Vec<Finding> {
+    let mut ran = false;
+    let findings = session.run_rules_with(snap, text, |tree, settings, limits| {
+        ran = true;
+        analyze_incremental(
+            state,
+            snap.lang,
+            text,
+            tree,
+            edits,
+            settings,
+            snap.settings_gen,
+            limits,
+        )
+    });
+    if !ran {
+        *state = None;
+    }
+    findings
+}
+
+/// A JSON-RPC body framed for the output writer.
+fn frame(body: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(body.len() + 32);
+    let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// Sends a `publishDiagnostics` frame through the raw output when there is one (so that every
+/// publish takes the same path, in order), else through tower-lsp's client.
+async fn publish_other(session: &Session, uri: Uri, diagnostics: Vec<Diagnostic>) {
+    if let Some(raw) = session.raw_output() {
+        let message = serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/publishDiagnostics",
+            "params": {"uri": uri, "diagnostics": diagnostics},
+        });
+        let _ = raw.send(frame(&message.to_string()));
+    } else {
+        session
+            .client
+            .publish_diagnostics(uri, diagnostics, None)
+            .await
+    }
 }
 
 /// The one task that sends `textDocument/publishDiagnostics`, in the order analyses finished.
@@ -171,18 +288,26 @@ pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::Unbounded
                         .await;
                 }
             }
-            Publish::Clear { uri } => {
-                session
-                    .client
-                    .publish_diagnostics(uri, Vec::new(), None)
-                    .await
+            Publish::Frame {
+                uri,
+                open_seq,
+                version,
+                frame,
+            } => {
+                // The same gate as for `Findings`.
+                let allowed = match session.docs.get_mut(&uri) {
+                    Some(mut d) if may_publish(&d, open_seq, version) => {
+                        d.last_published = Some(version);
+                        true
+                    }
+                    _ => false,
+                };
+                if let (true, Some(raw)) = (allowed, session.raw_output()) {
+                    let _ = raw.send(frame);
+                }
             }
-            Publish::File { uri, diagnostics } => {
-                session
-                    .client
-                    .publish_diagnostics(uri, diagnostics, None)
-                    .await
-            }
+            Publish::Clear { uri } => publish_other(&session, uri, Vec::new()).await,
+            Publish::File { uri, diagnostics } => publish_other(&session, uri, diagnostics).await,
         }
     }
 }

@@ -389,6 +389,7 @@ mod tests {
             resolved,
             settings_gen,
             cached: None,
+            edit_seq: 0,
             rules_off: Default::default(),
         };
         (

@@ -92,6 +92,10 @@ fn declared_array(ident: Node, src: &str) -> Option<bool> {
     let mut scope = ident.parent();
     while let Some(s) = scope {
         if is_function_like(s.kind()) || s.kind() == "program" {
+            if s.kind() == "program" {
+                // Scanning the whole program reads other items.
+                crate::engine::mark_file_dependent();
+            }
             let mut stack = vec![s];
             while let Some(n) = stack.pop() {
                 let (id, ty) = match n.kind() {

@@ -188,7 +188,7 @@ fn declared_names<'s>(scope: Node, src: &'s str, out: &mut HashSet<&'s str>) {
     }
 }
 
-/// Per file: the per-iteration names of each loop (by its byte range), computed once per loop
+/// Per item: the per-iteration names of each loop (by its byte range), computed once per loop
 /// rather than once per closure in it.
 #[derive(Default)]
 struct LoopNames(RefCell<HashMap<(usize, usize), Names>>);
@@ -197,7 +197,8 @@ struct LoopNames(RefCell<HashMap<(usize, usize), Names>>);
 type Names = Rc<HashSet<Box<str>>>;
 
 fn loop_names(lp: Node, cx: &Ctx) -> Names {
-    let memo = cx.memo(|_, _| LoopNames::default());
+    // A loop lies in one top-level item: an item memo is enough.
+    let memo = cx.item_memo::<LoopNames>();
     let key = (lp.start_byte(), lp.end_byte());
     if let Some(names) = memo.0.borrow().get(&key) {
         return names.clone();

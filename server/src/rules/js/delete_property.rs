@@ -235,7 +235,8 @@ fn dictionary_by_text(object: &str, cx: &Ctx) -> bool {
     if let Some(known) = memo.0.borrow().get(object) {
         return *known;
     }
-    let src = cx.src();
+    // Both search the whole file.
+    let src = cx.file_src();
     let verdict = indexed_dynamically(object, src) || keys_matter(object, src);
     memo.0.borrow_mut().insert(object.into(), verdict);
     verdict
@@ -284,7 +285,8 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
         return;
     };
     let object_text = cx.text(object);
-    let src = cx.src();
+    // Some of these search the whole file.
+    let src = cx.file_src();
     if exempt_object(object, src)
         || dictionary_by_text(object_text, cx)
         || plural_container(object, src)

@@ -41,7 +41,8 @@ pub(crate) fn large_object_literal(node: Node, cx: &mut Ctx) {
     if range.len() < MIN_BYTES || cx.loop_depth() > 0 || !runs_once(cx) {
         return;
     }
-    let seen = cx.memo(|_, _| Seen::default());
+    // Nested literals lie in the same top-level item: an item memo is enough.
+    let seen = cx.item_memo::<Seen>();
     if seen
         .reported
         .borrow()

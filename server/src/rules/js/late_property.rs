@@ -186,6 +186,10 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
     }) else {
         return;
     };
+    if block.kind() == "program" {
+        // The statements after the declaration belong to other items.
+        crate::engine::mark_file_dependent();
+    }
     // The literal's own keys; spreads and computed keys make it map-like or unknowable.
     let mut keys: HashSet<&str> = HashSet::new();
     for p in elements(literal) {

@@ -155,7 +155,7 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     if first_keys.iter().zip(&keys).all(|((a, _), (b, _))| a == b) {
         return;
     }
-    let line = src[..first.start_byte()].matches('\n').count() + 1;
+    let line = cx.file_src()[..first.start_byte()].matches('\n').count() + 1;
     let order: Vec<&str> = first_keys.iter().map(|(k, _)| *k).collect();
     let message = format!(
         "same keys as the object literal on line {line}, which lists them as {}: the two get different hidden classes, and code that handles both goes polymorphic",
@@ -398,7 +398,10 @@ fn constructor_branches(ifs: Node, cx: &mut Ctx) {
         else {
             continue;
         };
-        let line = src[..first_branch.start_byte()].matches('\n').count() + 1;
+        let line = cx.file_src()[..first_branch.start_byte()]
+            .matches('\n')
+            .count()
+            + 1;
         let message = format!(
             "this branch of the constructor assigns {} in another order than the branch on line {line}: instances built by the two branches get different hidden classes",
             common_first.join(", ")

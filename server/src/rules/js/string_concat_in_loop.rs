@@ -193,6 +193,10 @@ fn parts_fix(node: Node, name: &str, block: Node, decl: Node, cx: &Ctx) -> Optio
         while let Some(p) = s.parent().filter(|_| !is_function_like(s.kind())) {
             s = p;
         }
+        if s.parent().is_none() {
+            // The program: its other statements belong to other items.
+            crate::engine::mark_file_dependent();
+        }
         s
     };
     let mut stack = vec![scope];

@@ -469,6 +469,10 @@ pub(crate) fn find_declaration<'t>(
                 return None;
             }
         }
+        if p.kind() == "program" {
+            // The program's other statements belong to other items.
+            crate::engine::mark_file_dependent();
+        }
         let decls: Vec<Node> = match p.kind() {
             "statement_block" | "program" | "switch_case" | "switch_default" => elements(p)
                 .map(|s| {

@@ -32,6 +32,10 @@ const SCOPE_SENSITIVE: &[&str] = &["super", "locals", "vars", "eval", "exec", "g
 /// The `out = []` statement right before `stmt` (comments may sit between), with `out` and
 /// the `[]` node.
 fn empty_list_init<'t>(stmt: Node<'t>, src: &str) -> Option<(Node<'t>, Node<'t>, Node<'t>)> {
+    if stmt.parent().is_some_and(|p| p.parent().is_none()) {
+        // A module-level statement's neighbours are other top-level items.
+        crate::engine::mark_file_dependent();
+    }
     let mut prev = stmt.prev_named_sibling()?;
     while prev.kind() == "comment" {
         prev = prev.prev_named_sibling()?;

@@ -4,9 +4,11 @@
 //! Only top-level imports count: an import inside a function, a `try:` or an
 //! `if TYPE_CHECKING:` block may not have run where the fix puts the call.
 
+use std::cell::RefCell;
+
 use tree_sitter::Node;
 
-use crate::engine::Edit;
+use crate::engine::{Ctx, Edit};
 use crate::rules::python::scope::Scope;
 use crate::rules::python::syntax::statements;
 
@@ -26,6 +28,73 @@ pub fn import_name(
     name: &str,
     shadowed: impl Fn(&str) -> bool,
 ) -> Option<(String, Option<Edit>)> {
+    file_answer(root, src, module, name).spell(module, name, shadowed)
+}
+
+/// [`import_name`] with the file-level part computed once per analysis for each `(module,
+/// name)` (a per-file memo): a file with many findings scans its top level once, not per finding.
+pub fn import_name_cached(
+    cx: &Ctx,
+    module: &str,
+    name: &str,
+    shadowed: impl Fn(&str) -> bool,
+) -> Option<(String, Option<Edit>)> {
+    let cache = cx.memo(|_, _| ImportCache::default());
+    let mut answers = cache.0.borrow_mut();
+    let i = match answers
+        .iter()
+        .position(|(m, n, _)| m == module && n == name)
+    {
+        Some(i) => i,
+        None => {
+            let a = file_answer(cx.root(), cx.src(), module, name);
+            answers.push((module.to_owned(), name.to_owned(), a));
+            answers.len() - 1
+        }
+    };
+    answers[i].2.spell(module, name, shadowed)
+}
+
+/// The memo of [`import_name_cached`].
+#[derive(Default)]
+struct ImportCache(RefCell<Vec<(String, String, FileAnswer)>>);
+
+/// What the file's top level says about spelling `module.name`: everything but the local
+/// shadowing at the fix's site.
+struct FileAnswer {
+    /// `from module import name [as alias]`: the spelling, and whether the top level binds it
+    /// otherwise.
+    direct: Option<(String, bool)>,
+    /// `import module [as alias]`: the qualifier.
+    module_alias: Option<String>,
+    /// Whether the top level binds the qualifier otherwise.
+    qualifier_bound: bool,
+    /// The edit importing `module` when it is not imported.
+    edit: Option<Edit>,
+}
+
+impl FileAnswer {
+    fn spell(
+        &self,
+        module: &str,
+        name: &str,
+        shadowed: impl Fn(&str) -> bool,
+    ) -> Option<(String, Option<Edit>)> {
+        if let Some((d, bound)) = &self.direct {
+            if !*bound && !shadowed(d) {
+                return Some((d.clone(), None));
+            }
+            // Fall back to the module spelling below.
+        }
+        let qualifier = self.module_alias.as_deref().unwrap_or(module);
+        if self.qualifier_bound || shadowed(qualifier) {
+            return None;
+        }
+        Some((format!("{qualifier}.{name}"), self.edit.clone()))
+    }
+}
+
+fn file_answer(root: Node, src: &str, module: &str, name: &str) -> FileAnswer {
     let stmts = statements(root);
     let mut module_alias: Option<&str> = None;
     let mut direct: Option<&str> = None;
@@ -82,21 +151,15 @@ pub fn import_name(
             _ => {}
         }
     }
-    if let Some(d) = direct {
-        if binds_otherwise(&stmts, src, d, module) || shadowed(d) {
-            // Fall back to the module spelling below.
-        } else {
-            return Some((d.to_owned(), None));
-        }
-    }
     let qualifier = module_alias.unwrap_or(module);
-    if binds_otherwise(&stmts, src, qualifier, module) || shadowed(qualifier) {
-        return None;
+    FileAnswer {
+        direct: direct.map(|d| (d.to_owned(), binds_otherwise(&stmts, src, d, module))),
+        module_alias: module_alias.map(str::to_owned),
+        qualifier_bound: binds_otherwise(&stmts, src, qualifier, module),
+        edit: module_alias
+            .is_none()
+            .then(|| import_edit(&stmts, src, module)),
     }
-    let edit = module_alias
-        .is_none()
-        .then(|| import_edit(&stmts, src, module));
-    Some((format!("{qualifier}.{name}"), edit))
 }
 
 /// Whether a top-level statement binds `ident` to something other than an import from/of

@@ -5,7 +5,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::imports::{import_name, locally_bound};
+use crate::rules::python::imports::{import_name_cached, locally_bound};
 use crate::rules::python::scope::{module_scope, scope_of, Role, Scope};
 use crate::rules::python::syntax::{
     call_args, indent_of, line_end, line_start, mentions, statements, unparen,
@@ -319,21 +319,19 @@ pub(crate) fn nested_loop_product(node: Node, cx: &mut Ctx) {
     if !uses_both {
         return;
     }
-    let fix = import_name(cx.root(), src, "itertools", "product", |n| {
-        locally_bound(node, src, n)
-    })
-    .and_then(|(product, import)| {
-        let header = format!(
-            "for {}, {} in {product}({}, {}):",
-            paren_if_tuple(ot, src),
-            paren_if_tuple(it, src),
-            paren_if_tuple(oi, src),
-            paren_if_tuple(ii, src)
-        );
-        let mut edits = flatten_edits(node, inner, header, src)?;
-        edits.extend(import);
-        Some(Fix::unsafe_("Use `itertools.product`", edits))
-    });
+    let fix = import_name_cached(cx, "itertools", "product", |n| locally_bound(node, src, n))
+        .and_then(|(product, import)| {
+            let header = format!(
+                "for {}, {} in {product}({}, {}):",
+                paren_if_tuple(ot, src),
+                paren_if_tuple(it, src),
+                paren_if_tuple(oi, src),
+                paren_if_tuple(ii, src)
+            );
+            let mut edits = flatten_edits(node, inner, header, src)?;
+            edits.extend(import);
+            Some(Fix::unsafe_("Use `itertools.product`", edits))
+        });
     let message = format!(
         "these nested loops visit every pair of `{}` × `{}`; `itertools.product` yields the pairs from C and evaluates `{}` once instead of once per outer item",
         cx.text(oi),
@@ -458,7 +456,7 @@ fn combinations_finding(
     });
     let fix = (!ij_rebound && !ij_after)
         .then(|| {
-            import_name(cx.root(), src, "itertools", "combinations", |n| {
+            import_name_cached(cx, "itertools", "combinations", |n| {
                 locally_bound(outer, src, n)
             })
         })

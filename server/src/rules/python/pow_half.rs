@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::imports::{import_name, locally_bound};
+use crate::rules::python::imports::{import_name_cached, locally_bound};
 use crate::rules::python::scope::module_scope;
 use crate::rules::python::syntax::unparen;
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -76,21 +76,20 @@ pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
     if is_complex_literal(base, src) {
         return;
     }
-    let fix = import_name(cx.root(), src, "math", "sqrt", |n| {
-        locally_bound(node, src, n)
-    })
-    .and_then(|(sqrt, import)| {
-        let inner = &src[unparen(base).byte_range()];
-        let replacement = match target {
-            None => format!("{sqrt}({inner})"),
-            // `x **= 0.5` → `x = math.sqrt(x)`, only for plain names (no double evaluation).
-            Some(t) if t.kind() == "identifier" => format!("{inner} = {sqrt}({inner})"),
-            Some(_) => return None,
-        };
-        let mut edits = vec![Edit::replace(node.byte_range(), replacement)];
-        edits.extend(import);
-        Some(Fix::unsafe_("Use `math.sqrt`", edits))
-    });
+    let fix = import_name_cached(cx, "math", "sqrt", |n| locally_bound(node, src, n)).and_then(
+        |(sqrt, import)| {
+            let inner = &src[unparen(base).byte_range()];
+            let replacement = match target {
+                None => format!("{sqrt}({inner})"),
+                // `x **= 0.5` → `x = math.sqrt(x)`, only for plain names (no double evaluation).
+                Some(t) if t.kind() == "identifier" => format!("{inner} = {sqrt}({inner})"),
+                Some(_) => return None,
+            };
+            let mut edits = vec![Edit::replace(node.byte_range(), replacement)];
+            edits.extend(import);
+            Some(Fix::unsafe_("Use `math.sqrt`", edits))
+        },
+    );
     let finding = cx.report(node.byte_range(), MESSAGE);
     finding.fix = fix;
 }

@@ -5,7 +5,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Applicability, Ctx, Edit, Fix};
-use crate::rules::python::imports::{import_name, locally_bound};
+use crate::rules::python::imports::{import_name_cached, locally_bound};
 use crate::rules::python::scope::{module_scope, scope_of, scope_owner, Role};
 use crate::rules::python::syntax::{call_args, expression_call, method_call, unparen, whole_lines};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -51,6 +51,10 @@ fn sort_of(stmt: Node, lst: &str, cx: &Ctx) -> Option<bool> {
 }
 
 fn next_statement(stmt: Node) -> Option<Node> {
+    if stmt.parent().is_some_and(|p| p.parent().is_none()) {
+        // A module-level statement's neighbours are other top-level items.
+        crate::engine::mark_file_dependent();
+    }
     let mut n = stmt.next_named_sibling()?;
     while n.kind() == "comment" {
         n = n.next_named_sibling()?;
@@ -188,9 +192,8 @@ pub(crate) fn sort_after_insert(node: Node, cx: &mut Ctx) {
     }
     let safe = in_place && sorted_before_each_append(node, sort_stmt, recv, cx);
     let fix = (|| {
-        let (insort, import) = import_name(cx.root(), src, "bisect", "insort", |n| {
-            locally_bound(node, src, n)
-        })?;
+        let (insort, import) =
+            import_name_cached(cx, "bisect", "insort", |n| locally_bound(node, src, n))?;
         let lines = whole_lines(src, sort_stmt)?;
         if src[stmt.end_byte()..lines.start].contains('#') {
             return None; // a comment between the two would go with the sort

@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use super::facts::{Facts, Use};
-use super::syntax::{self, last_segment, path_call, single_arg, text, unparen};
+use super::syntax::{self, last_segment, path_call, single_arg, text, unparen, Idents};
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -120,7 +120,14 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
                 Some(e) => edits.push(e),
                 None => ok = false,
             });
-            if !ok || !callers_do_not_deref(root, src, cx.text(parent.child_by_field_name("name")?))
+            let idents = cx.memo(Idents::compute);
+            if !ok
+                || !callers_do_not_deref(
+                    root,
+                    src,
+                    &idents,
+                    cx.text(parent.child_by_field_name("name")?),
+                )
             {
                 return None;
             }
@@ -240,34 +247,19 @@ fn field_site_edits(
     Some(())
 }
 
-/// Whether no call of `name` in the file is dereferenced (`*f()`), which would change meaning.
-fn callers_do_not_deref(root: Node, src: &str, name: &str) -> bool {
-    let mut stack = vec![root];
-    let mut c = root.walk();
-    while let Some(n) = stack.pop() {
-        if n.kind() == "call_expression" {
-            let f = n.child_by_field_name("function");
-            if f.is_some_and(|f| last_segment(text(f, src)) == name)
-                && n.parent().is_some_and(is_deref)
-            {
-                return false;
-            }
-        }
-        if n.kind() == "identifier" && text(n, src) == name {
-            // Used as a value (`map(f)`) or inside a macro: the caller's type is unknown.
-            let p = n.parent().map(|p| p.kind());
-            if !matches!(
-                p,
-                Some("call_expression" | "function_item" | "scoped_identifier")
-            ) {
-                return false;
-            }
-        }
-        if n.child_count() > 0 {
-            stack.extend(n.named_children(&mut c));
-        }
+/// Whether no call of `name` in the file is dereferenced (`*f()`), which would change meaning,
+/// and `name` is not used as a value. `idents` are the file's identifiers.
+fn callers_do_not_deref(root: Node, src: &str, idents: &Idents, name: &str) -> bool {
+    if idents.deref_called(src, name) {
+        return false;
     }
-    true
+    // Used as a value (`map(f)`) or inside a macro: the caller's type is unknown.
+    idents.nodes(root, src, name).all(|n| {
+        matches!(
+            n.parent().map(|p| p.kind()),
+            Some("call_expression" | "function_item" | "scoped_identifier")
+        )
+    })
 }
 
 #[cfg(test)]
@@ -326,5 +318,19 @@ mod tests {
         let out = check("x.rs", "fn g() { let b: Box<Vec<u8>> = make(); }");
         assert_eq!(out.ids(), ["rust/box-collection"]);
         assert!(out.findings[0].fix.is_none());
+    }
+
+    #[test]
+    fn return_type_fix_needs_callers_that_neither_deref_nor_pass_the_fn() {
+        let base = "fn ids() -> Box<Vec<u8>> { Box::new(vec![1]) }\n";
+        let fixed = |uses: &str| {
+            let out = check("x.rs", &format!("{base}{uses}"));
+            assert_eq!(out.ids(), ["rust/box-collection"], "{uses}");
+            out.findings[0].fix.is_some()
+        };
+        assert!(fixed("fn a() -> usize { ids().len() }\n"));
+        assert!(!fixed("fn a() -> Vec<u8> { *ids() }\n"));
+        assert!(!fixed("fn a() -> Vec<u8> { *self::ids() }\n"));
+        assert!(!fixed("fn a() { let f = ids; }\n"));
     }
 }

@@ -204,7 +204,8 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
         facts.is_binding_name(n.start_byte())
             || facts.resolve(src, fn_name, n.start_byte()).is_some()
     };
-    if syntax::fn_used_as_value(cx.root(), src, fn_name, sig.name.start, local) {
+    let idents = cx.memo(syntax::Idents::compute);
+    if syntax::fn_used_as_value(cx.root(), src, &idents, fn_name, sig.name.start, local) {
         return;
     }
     if sig.visible {

@@ -377,25 +377,105 @@ fn block_diverges(block: Node, src: &str) -> bool {
     })
 }
 
+/// The start bytes of every `identifier` of a file, by name: a per-file memo
+/// (`cx.memo(Idents::compute)`), so that looking for the uses of a name does not walk the file.
+/// One sorted vector of (hash of the name, start): a couple of allocations per file, not one per
+/// name.
+#[derive(Default)]
+pub(crate) struct Idents {
+    by_hash: Vec<(u64, usize)>,
+    /// The last path segments of functions called right under a `*` (`*f()`, `*a::f()`).
+    deref_called: Vec<Range<usize>>,
+    src_len: usize,
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
+}
+
+impl Idents {
+    pub fn compute(root: Node, src: &str) -> Self {
+        let mut by_hash = Vec::new();
+        let mut deref_called = Vec::new();
+        let mut c = root.walk();
+        'walk: loop {
+            let n = c.node();
+            if n.kind() == "unary_expression" && n.child(0).is_some_and(|op| op.kind() == "*") {
+                let mut cc = n.walk();
+                for call in n.named_children(&mut cc) {
+                    if call.kind() == "call_expression" {
+                        if let Some(f) = call.child_by_field_name("function") {
+                            let seg = last_segment(text(f, src));
+                            // `seg` is a slice of `src` (or empty): keep where it is.
+                            let base = src.as_ptr() as usize;
+                            let at = (seg.as_ptr() as usize).wrapping_sub(base);
+                            if !seg.is_empty() && at + seg.len() <= src.len() {
+                                deref_called.push(at..at + seg.len());
+                            }
+                        }
+                    }
+                }
+            }
+            if n.kind() == "identifier" {
+                by_hash.push((name_hash(text(n, src)), n.start_byte()));
+            }
+            if c.goto_first_child() {
+                continue;
+            }
+            while !c.goto_next_sibling() {
+                if !c.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        by_hash.sort_unstable();
+        Self {
+            by_hash,
+            deref_called,
+            src_len: src.len(),
+        }
+    }
+
+    /// Whether a call of a function whose path ends in `name` is dereferenced (`*name()`).
+    pub fn deref_called(&self, src: &str, name: &str) -> bool {
+        self.src_len == src.len() && self.deref_called.iter().any(|r| &src[r.clone()] == name)
+    }
+
+    /// The identifiers named `name`, found again in the tree of `root` (whose text is `src`).
+    pub fn nodes<'s, 't: 's>(
+        &'s self,
+        root: Node<'t>,
+        src: &'s str,
+        name: &'s str,
+    ) -> impl Iterator<Item = Node<'t>> + 's {
+        let h = name_hash(name);
+        let lo = self.by_hash.partition_point(|(x, _)| *x < h);
+        let hi = lo + self.by_hash[lo..].partition_point(|(x, _)| *x == h);
+        let len = name.len();
+        self.by_hash[lo..hi].iter().filter_map(move |&(_, start)| {
+            root.descendant_for_byte_range(start, start + len)
+                .filter(|n| {
+                    n.kind() == "identifier" && n.start_byte() == start && text(*n, src) == name
+                })
+        })
+    }
+}
+
 /// Whether a fn named `name` (declared at `decl_start`) is used other than by calling it: passed
 /// as a value (`map(f)`, `Self::f`), or named inside a macro. Changing its signature would then
 /// break that use. Identifiers for which `is_local` holds (a local variable of the same name)
-/// are not the fn.
+/// are not the fn. `idents` are the file's identifiers ([`Idents`]).
 pub(crate) fn fn_used_as_value(
     root: Node,
     src: &str,
+    idents: &Idents,
     name: &str,
     decl_start: usize,
     is_local: impl Fn(Node) -> bool,
 ) -> bool {
-    let mut stack = vec![root];
-    let mut c = root.walk();
-    while let Some(n) = stack.pop() {
-        if n.kind() == "identifier"
-            && n.start_byte() != decl_start
-            && text(n, src) == name
-            && !is_local(n)
-        {
+    for n in idents.nodes(root, src, name) {
+        if n.start_byte() != decl_start && !is_local(n) {
             let Some(p) = n.parent() else { continue };
             let called = match p.kind() {
                 "call_expression" => p.child_by_field_name("function") == Some(n),
@@ -422,9 +502,6 @@ pub(crate) fn fn_used_as_value(
             if !called {
                 return true;
             }
-        }
-        if n.child_count() > 0 {
-            stack.extend(n.named_children(&mut c));
         }
     }
     false
