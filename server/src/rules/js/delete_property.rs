@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use tree_sitter::Node;
 
@@ -57,50 +58,33 @@ fn exempt_object(object: Node, src: &str) -> bool {
 
 /// Whether the file indexes `object` (the same expression text) with a computed, non-literal
 /// key somewhere (`obj[key]`): then it is a map, and deleting its entries is what maps do.
-fn indexed_dynamically(object: &str, src: &str) -> bool {
-    if object.is_empty() {
-        return false;
-    }
+fn indexed_dynamically(object: &str, at: &[usize], src: &str) -> bool {
     let bytes = src.as_bytes();
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
-    let mut from = 0;
-    while let Some(i) = src[from..].find(object) {
-        let at = from + i;
+    at.iter().any(|&at| {
         let end = at + object.len();
-        // Past the match's first character (not byte: the text may start with a multi-byte one).
-        from = at + object.chars().next().map_or(1, char::len_utf8);
         if at > 0 && ident(bytes[at - 1]) {
-            continue;
+            return false;
         }
         let rest = src[end..].trim_start_matches([' ', '\t']);
         let Some(after) = rest.strip_prefix('[') else {
-            continue;
+            return false;
         };
         let first = after.trim_start().bytes().next();
-        if !matches!(first, Some(b'"' | b'\'' | b'`' | b'0'..=b'9' | b']') | None) {
-            return true;
-        }
-    }
-    false
+        !matches!(first, Some(b'"' | b'\'' | b'`' | b'0'..=b'9' | b']') | None)
+    })
 }
 
 /// Whether the file observes which keys `object` has — `"k" in obj`, `for (k in obj)`,
 /// `Object.keys(obj)`, `hasOwnProperty` — or, for a nested container (`a.defines`), adds keys
 /// to it (`a.defines.X = …`). Then the object is a dictionary whose keys mean something, and
 /// removing a key is the point: assigning `undefined` would change behaviour.
-fn keys_matter(object: &str, src: &str) -> bool {
-    if object.is_empty() {
-        return false;
-    }
+fn keys_matter(object: &str, at: &[usize], src: &str) -> bool {
     let bytes = src.as_bytes();
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
     let nested = object.contains('.');
-    let mut from = 0;
-    while let Some(i) = src[from..].find(object) {
-        let at = from + i;
+    for &at in at {
         let end = at + object.len();
-        // Past the match's first character (not byte: the text may start with a multi-byte one).
-        from = at + object.chars().next().map_or(1, char::len_utf8);
         if (at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.'))
             || bytes.get(end).is_some_and(|b| ident(*b))
         {
@@ -199,11 +183,19 @@ fn passed_to_constructor(delete: Node, object: &str, src: &str) -> bool {
 /// Whether the file stores a function under the key (`material.onBeforeCompile = function …`):
 /// an own method that shadows one on the prototype, which only `delete` restores (assigning
 /// `undefined` would leave callers calling `undefined`).
-fn function_override(object: &str, key: &str, src: &str) -> bool {
-    let target = format!("{object}.{key}");
-    src.match_indices(target.as_str()).any(|(i, _)| {
-        let rest = src[i + target.len()..].trim_start();
-        let Some(value) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) else {
+fn function_override(object: &str, key: &str, at: &[usize], src: &str) -> bool {
+    at.iter().any(|&at| {
+        let Some(rest) = src[at + object.len()..]
+            .strip_prefix('.')
+            .and_then(|r| r.strip_prefix(key))
+        else {
+            return false;
+        };
+        let Some(value) = rest
+            .trim_start()
+            .strip_prefix('=')
+            .filter(|r| !r.starts_with('='))
+        else {
             return false;
         };
         let value = value.trim_start();
@@ -218,28 +210,53 @@ fn function_override(object: &str, key: &str, src: &str) -> bool {
 /// Whether the key is managed with property descriptors (`Object.defineProperty(obj, 'key', …)`
 /// or a helper of that shape): deleting the own property then restores what it shadowed,
 /// which an assignment cannot do.
-fn descriptor_managed(object: &str, key: &str, src: &str) -> bool {
-    ['\'', '"'].iter().any(|q| {
-        src.contains(&format!("{object}, {q}{key}{q}"))
-            || src.contains(&format!("{object},{q}{key}{q}"))
+fn descriptor_managed(object: &str, key: &str, at: &[usize], src: &str) -> bool {
+    at.iter().any(|&at| {
+        let Some(rest) = src[at + object.len()..].strip_prefix(',') else {
+            return false;
+        };
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        ['\'', '"'].iter().any(|&q| {
+            rest.strip_prefix(q)
+                .and_then(|r| r.strip_prefix(key))
+                .is_some_and(|r| r.starts_with(q))
+        })
     })
 }
 
-/// Per file: whether an object expression (by its text) is used as a dictionary, so each
-/// distinct object is looked up in the file once however many keys are deleted from it.
-#[derive(Default)]
-struct Dictionaries(RefCell<HashMap<Box<str>, bool>>);
+/// Where an object expression's text occurs in the file (every start, overlapping matches
+/// included), and whether the file uses it as a dictionary. Each distinct object text is
+/// searched for once per analysis, however many keys are deleted from it; the checks above
+/// then look at what follows each occurrence.
+struct Occurrences {
+    at: Vec<usize>,
+    dictionary: bool,
+}
 
-fn dictionary_by_text(object: &str, cx: &Ctx) -> bool {
-    let memo = cx.memo(|_, _| Dictionaries::default());
+#[derive(Default)]
+struct Objects(RefCell<HashMap<Box<str>, Rc<Occurrences>>>);
+
+fn occurrences(object: &str, cx: &Ctx) -> Rc<Occurrences> {
+    let memo = cx.memo(|_, _| Objects::default());
     if let Some(known) = memo.0.borrow().get(object) {
-        return *known;
+        return known.clone();
     }
-    // Both search the whole file.
+    // The whole file: uses anywhere decide.
     let src = cx.file_src();
-    let verdict = indexed_dynamically(object, src) || keys_matter(object, src);
-    memo.0.borrow_mut().insert(object.into(), verdict);
-    verdict
+    let mut at = Vec::new();
+    if let Some(first) = object.chars().next() {
+        let finder = memchr::memmem::Finder::new(object.as_bytes());
+        let mut from = 0;
+        while let Some(i) = finder.find(&src.as_bytes()[from..]) {
+            // A match of UTF-8 text starts on a char boundary; step past its first char.
+            at.push(from + i);
+            from += i + first.len_utf8();
+        }
+    }
+    let dictionary = indexed_dynamically(object, &at, src) || keys_matter(object, &at, src);
+    let facts = Rc::new(Occurrences { at, dictionary });
+    memo.0.borrow_mut().insert(object.into(), facts.clone());
+    facts
 }
 
 pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
@@ -285,14 +302,15 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
         return;
     };
     let object_text = cx.text(object);
-    // Some of these search the whole file.
-    let src = cx.file_src();
-    if exempt_object(object, src)
-        || dictionary_by_text(object_text, cx)
-        || plural_container(object, src)
+    let src = cx.src();
+    if exempt_object(object, src) || plural_container(object, src) {
+        return;
+    }
+    let found = occurrences(object_text, cx);
+    if found.dictionary
         || passed_to_constructor(node, object_text, src)
-        || descriptor_managed(object_text, key, src)
-        || function_override(object_text, key, src)
+        || descriptor_managed(object_text, key, &found.at, src)
+        || function_override(object_text, key, &found.at, src)
     {
         return;
     }
