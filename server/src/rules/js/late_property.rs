@@ -441,8 +441,8 @@ struct ClassFacts {
     fix: Option<Fix>,
 }
 
-/// Per file: the facts of each class met so far (by the class's byte range), computed on first
-/// need. No walk of the whole tree: the class is found from the assignment's ancestors.
+/// The facts of each class met so far (by the class's byte range), computed on first need: per
+/// file for classes that extend another, per item for the others. No walk of the whole tree: the class is found from the assignment's ancestors.
 #[derive(Default)]
 struct ClassFactsMemo(RefCell<HashMap<(usize, usize), Rc<ClassFacts>>>);
 
@@ -486,13 +486,29 @@ fn class_case(node: Node, cx: &mut Ctx) {
     let Some(class) = enclosing_instance_member(cx) else {
         return;
     };
-    let memo = cx.memo(|_, _| ClassFactsMemo::default());
+    // Only a class that extends another needs the file's other classes; the facts of any
+    // other class come from the class alone, so its checks stay local to their item.
+    let extends = {
+        let mut c = class.walk();
+        let found = class.children(&mut c).any(|k| k.kind() == "class_heritage");
+        found
+    };
+    let memo = if extends {
+        cx.memo(|_, _| ClassFactsMemo::default())
+    } else {
+        cx.item_memo::<ClassFactsMemo>()
+    };
     let key = (class.start_byte(), class.end_byte());
     let cached = memo.0.borrow().get(&key).cloned();
     let facts = match cached {
         Some(f) => f,
         None => {
-            let f = Rc::new(class_facts(class, cx.root(), cx.src(), cx.lang()));
+            let by_name = if extends {
+                top_level_classes(cx.root(), cx.src())
+            } else {
+                HashMap::new()
+            };
+            let f = Rc::new(class_facts(class, &by_name, cx.src(), cx.lang()));
             memo.0.borrow_mut().insert(key, f.clone());
             f
         }
@@ -532,13 +548,12 @@ fn top_level_classes<'t, 's>(root: Node<'t>, src: &'s str) -> HashMap<&'s str, N
     out
 }
 
-fn class_facts(class: Node, root: Node, src: &str, lang: Lang) -> ClassFacts {
+fn class_facts(class: Node, by_name: &HashMap<&str, Node>, src: &str, lang: Lang) -> ClassFacts {
     let none = ClassFacts {
         late: HashSet::new(),
         fix: None,
     };
-    let by_name = top_level_classes(root, src);
-    let Some(known) = known_members(class, src, &by_name, 0) else {
+    let Some(known) = known_members(class, src, by_name, 0) else {
         return none;
     };
     let Some(body) = class.child_by_field_name("body") else {
