@@ -263,6 +263,18 @@ async fn publish_other(session: &Session, uri: Uri, diagnostics: Vec<Diagnostic>
     }
 }
 
+/// The version gate, checked and recorded under the document's lock right before sending:
+/// whether diagnostics of `version` (of the opening `open_seq`) may be published now.
+fn pass_gate(session: &Session, uri: &Uri, open_seq: u64, version: i32) -> bool {
+    match session.docs.get_mut(uri) {
+        Some(mut d) if may_publish(&d, open_seq, version) => {
+            d.last_published = Some(version);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The one task that sends `textDocument/publishDiagnostics`, in the order analyses finished.
 pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::UnboundedReceiver<Publish>) {
     while let Some(message) = rx.recv().await {
@@ -273,15 +285,7 @@ pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::Unbounded
                 version,
                 diagnostics,
             } => {
-                // The gate: checked and recorded under the document's lock, right before sending.
-                let allowed = match session.docs.get_mut(&uri) {
-                    Some(mut d) if may_publish(&d, open_seq, version) => {
-                        d.last_published = Some(version);
-                        true
-                    }
-                    _ => false,
-                };
-                if allowed {
+                if pass_gate(&session, &uri, open_seq, version) {
                     session
                         .client
                         .publish_diagnostics(uri, diagnostics, Some(version))
@@ -294,14 +298,7 @@ pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::Unbounded
                 version,
                 frame,
             } => {
-                // The same gate as for `Findings`.
-                let allowed = match session.docs.get_mut(&uri) {
-                    Some(mut d) if may_publish(&d, open_seq, version) => {
-                        d.last_published = Some(version);
-                        true
-                    }
-                    _ => false,
-                };
+                let allowed = pass_gate(&session, &uri, open_seq, version);
                 if let (true, Some(raw)) = (allowed, session.raw_output()) {
                     let _ = raw.send(frame);
                 }
