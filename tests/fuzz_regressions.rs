@@ -32,6 +32,27 @@ fn engine_inputs() {
 #[test]
 fn edits_inputs() {
     replay("edits", checks::edits);
+    // The check itself on real code: findings appear and go away across several incremental
+    // steps (edits that reparse), and in several items of the file.
+    let base = "fn a(x: u32) -> u32 {\n    x\n}\n\nfn b() {}\n";
+    checks::edit_sequence(
+        heap_audit::language::Lang::Rust,
+        base,
+        &[
+            (39, 0, " let s = format!(\"{}\", 1); ", true),
+            (26, 1, "x + 1", true),
+            (0, 0, "use std::fmt;\n", false),
+            (58, 25, "", true),
+            (0, 0, "fn c() -> String { format!(\"{}\", 2) }\n", true),
+            // Same length, same lines: only the tree tells the item changed.
+            (19, 16, "(1 + 2 + 3 + 45)", true),
+        ],
+    );
+    checks::edit_sequence(
+        heap_audit::language::Lang::Python,
+        "def f(x):\n    return x\n",
+        &[(21, 1, "x ** 0.5", true), (0, 0, "import math\n", true)],
+    );
 }
 
 #[test]

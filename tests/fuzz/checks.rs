@@ -3,7 +3,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use heap_audit::document::{parse_str, Document, DEFAULT_PARSE_BUDGET};
-use heap_audit::engine::{analyze, analyze_full, apply_fixes, FixMode, Limits, Settings};
+use heap_audit::engine::incremental::{analyze_incremental, Incremental};
+use heap_audit::engine::{analyze, analyze_full, apply_fixes, Finding, FixMode, Limits, Settings};
 use heap_audit::hover::construct_at;
 use heap_audit::language::Lang;
 
@@ -81,33 +82,64 @@ struct EditOp {
     reparse: bool,
 }
 
+/// How many times per input the incremental analysis is compared with a full one along the way
+/// (besides the first and the last analysis): enough to carry its state over several steps,
+/// few enough to keep an input cheap.
+const INCREMENTAL_STEPS: usize = 16;
+
 /// Arbitrary edit sequences on a document: the rope and the incrementally reparsed tree give
 /// the same text, the same tree (when the final text parses cleanly) and the same findings as a
-/// fresh parse of the final text.
+/// fresh parse of the final text. Along the way, after edits that reparse (up to
+/// [`INCREMENTAL_STEPS`] of them) and at the end, the incremental analysis, fed the document's
+/// edit log and carrying its state from step to step, gives exactly the findings of a full
+/// analysis of the same tree.
 pub fn edits(data: &[u8]) {
     let Ok(input) = EditInput::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
     };
     let lang = Lang::ALL[input.lang as usize % Lang::ALL.len()];
-    let mut doc = Document::new(lang, &input.base);
-    let mut model = input.base.clone();
-    for e in input.edits.iter().take(64) {
-        let mut start = (e.start as usize).min(model.len());
+    let ops: Vec<(u16, u8, &str, bool)> = input
+        .edits
+        .iter()
+        .take(64)
+        .map(|e| (e.start, e.len, e.text.as_str(), e.reparse))
+        .collect();
+    edit_sequence(lang, &input.base, &ops);
+}
+
+/// The property of [`edits`] on one decoded input: `ops` are (start byte, bytes removed,
+/// inserted text, reparse after it), offsets clamped to the text and moved back to char
+/// boundaries.
+pub fn edit_sequence(lang: Lang, base: &str, ops: &[(u16, u8, &str, bool)]) {
+    let settings = Settings::default();
+    let limits = Limits::default();
+    let mut doc = Document::new(lang, base);
+    let mut model = base.to_owned();
+    let mut inc = IncrementalCheck::default();
+    inc.step(&doc, &model, &settings, &limits);
+    let mut steps = 0;
+    for &(start, len, text, reparse) in ops {
+        let mut start = (start as usize).min(model.len());
         while !model.is_char_boundary(start) {
             start -= 1;
         }
-        let mut end = (start + e.len as usize).min(model.len());
+        let mut end = (start + len as usize).min(model.len());
         while !model.is_char_boundary(end) {
             end -= 1;
         }
-        model.replace_range(start..end, &e.text);
-        doc.edit(start..end, &e.text);
-        if e.reparse {
+        model.replace_range(start..end, text);
+        doc.edit(start..end, text);
+        if reparse {
             doc.reparse();
+            if steps < INCREMENTAL_STEPS {
+                steps += 1;
+                inc.step(&doc, &model, &settings, &limits);
+            }
         }
     }
     doc.reparse();
     assert_eq!(doc.text(), model);
+    let full = inc.step(&doc, &model, &settings, &limits);
     let Some(tree) = doc.tree() else { return };
     let Some(fresh) = parse_str(lang, &model, DEFAULT_PARSE_BUDGET) else {
         return;
@@ -115,11 +147,70 @@ pub fn edits(data: &[u8]) {
     if !fresh.root_node().has_error() {
         assert_eq!(tree.root_node().to_sexp(), fresh.root_node().to_sexp());
     }
-    let settings = Settings::default();
-    assert_eq!(
-        analyze(lang, &model, tree, &settings),
-        analyze(lang, &model, &fresh, &settings)
-    );
+    let full = full.expect("the document has a tree");
+    assert_eq!(full, analyze(lang, &model, &fresh, &settings));
+}
+
+/// Incremental analysis of one document across steps, checked against full analyses.
+#[derive(Default)]
+struct IncrementalCheck {
+    state: Option<Incremental>,
+    /// The document's edit number at the last analysis.
+    seen: u64,
+}
+
+impl IncrementalCheck {
+    /// Analyses the document's current tree (of `text`) incrementally with the edits made since
+    /// the last step, and in full; both must agree and no rule may fail. Returns the findings,
+    /// or `None` when the document has no tree (its parse ran out of budget).
+    fn step(
+        &mut self,
+        doc: &Document,
+        text: &str,
+        settings: &Settings,
+        limits: &Limits,
+    ) -> Option<Vec<Finding>> {
+        let tree = doc.tree()?;
+        let lang = doc.lang();
+        let edits = doc.edits_since(self.seen);
+        assert!(edits.is_some(), "the edit log lost edits");
+        self.seen = doc.edit_seq();
+        let inc = analyze_incremental(
+            &mut self.state,
+            lang,
+            text,
+            tree,
+            edits.as_deref(),
+            settings,
+            0,
+            limits,
+        );
+        let full = analyze_full(lang, text, tree, settings, limits);
+        assert!(
+            full.failures.is_empty(),
+            "a rule failed: {:?}",
+            full.failures
+        );
+        assert!(
+            inc.failures.is_empty(),
+            "a rule failed incrementally: {:?}",
+            inc.failures
+        );
+        if inc.findings != full.findings {
+            let only = |a: &[Finding], b: &[Finding]| {
+                a.iter()
+                    .filter(|f| !b.contains(f))
+                    .map(|f| format!("{} {:?}", f.rule_id(), f.range))
+                    .collect::<Vec<_>>()
+            };
+            panic!(
+                "incremental analysis differs from a full one\nincremental only: {:?}\nfull only: {:?}\ntext: {text:?}",
+                only(&inc.findings, &full.findings),
+                only(&full.findings, &inc.findings),
+            );
+        }
+        Some(full.findings)
+    }
 }
 
 /// Arbitrary bytes into the server's framing layer, split into arbitrary chunk sizes: the

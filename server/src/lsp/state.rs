@@ -430,6 +430,16 @@ impl Session {
         }
     }
 
+    /// After a document was closed (push mode): queues its URI in both lanes, so the analysis
+    /// threads find it gone and drop their incremental state for it (a tree and the findings of
+    /// every item); otherwise each closed document's state would stay for the server's lifetime.
+    pub fn forget(&self, uri: &Uri) {
+        if !self.caps().pull_diagnostics {
+            self.queue.push_to(uri, Lane::Normal);
+            self.queue.push_to(uri, Lane::Large);
+        }
+    }
+
     /// After a settings change: looks for the profiles again (their globs may have changed) and
     /// re-analyses every open document.
     pub async fn settings_changed(&self) {
