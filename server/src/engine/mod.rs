@@ -29,11 +29,16 @@ pub use fix::{apply_edits, apply_fixes, fix_until_stable, select_fixes, FixMode}
 pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
 
-use loops::LoopKinds;
+use loops::{LoopKinds, OpaqueKinds};
 
 fn loop_kinds(lang: Lang) -> &'static LoopKinds {
     static KINDS: [OnceLock<LoopKinds>; 5] = [const { OnceLock::new() }; 5];
     KINDS[lang.index()].get_or_init(|| LoopKinds::for_lang(lang))
+}
+
+fn opaque_kinds(lang: Lang) -> &'static OpaqueKinds {
+    static KINDS: [OnceLock<OpaqueKinds>; 5] = [const { OnceLock::new() }; 5];
+    KINDS[lang.index()].get_or_init(|| OpaqueKinds::for_lang(lang, registry()))
 }
 
 /// An ancestor on the walk's stack.
@@ -389,6 +394,7 @@ pub(crate) struct Walker<'a, 't> {
     settings: &'a Settings,
     limits: &'a Limits,
     kinds: &'static LoopKinds,
+    opaque: &'static OpaqueKinds,
     memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     touched: Cell<bool>,
     item_memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
@@ -416,6 +422,7 @@ impl<'a, 't> Walker<'a, 't> {
             settings,
             limits,
             kinds: loop_kinds(lang),
+            opaque: opaque_kinds(lang),
             memo: RefCell::new(Vec::new()),
             touched: Cell::new(false),
             item_memo: RefCell::new(Vec::new()),
@@ -548,31 +555,54 @@ impl<'a, 't> Walker<'a, 't> {
     /// Walks the subtree at `start`, whose frame is the stack's top, dispatching to rules and
     /// collecting findings and the ranges of ERROR and MISSING nodes (rules do not descend into
     /// ERROR nodes). Leaves the stack as it found it.
+    ///
+    /// Two shortcuts keep the walk's cost near the cursor's own: leaves that no rule wants (and
+    /// that are not MISSING or ERROR) get no frame and no visit, and the subtrees of kinds no
+    /// rule can find anything in ([`OpaqueKinds`], e.g. Rust token trees and strings) are not
+    /// entered unless they hold a syntax error.
     pub fn walk_subtree(&mut self, start: Node<'t>, sink: &mut Sink) {
         let base = self.stack.len();
         let mut cursor = start.walk();
+        if !self.visit(start, sink) || !self.enters(start) || !cursor.goto_first_child() {
+            return;
+        }
+        // The cursor is at a child of the stack's top node, not yet pushed or visited.
         loop {
             let node = cursor.node();
-            let descend = self.visit(node, sink);
-            if descend && node.child_count() > 0 && cursor.goto_first_child() {
+            if !self.skips_leaf(node) {
                 self.push(&cursor);
-                continue;
+                if self.visit(node, sink) && self.enters(node) && cursor.goto_first_child() {
+                    continue;
+                }
+                self.stack.pop();
             }
             // Next sibling, or up until there is one.
-            loop {
-                if self.stack.len() <= base {
+            while !cursor.goto_next_sibling() {
+                if self.stack.len() <= base || !cursor.goto_parent() {
                     return;
                 }
                 self.stack.pop();
-                if cursor.goto_next_sibling() {
-                    self.push(&cursor);
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
             }
         }
+    }
+
+    /// Whether the walk descends into `node` (which has been visited and not stopped there).
+    #[inline]
+    fn enters(&self, node: Node<'t>) -> bool {
+        node.child_count() > 0 && (!self.opaque.is_opaque(node.kind_id()) || node.has_error())
+    }
+
+    /// Whether `node` is a leaf the walk can pass by: no rule wants it and it is not a syntax
+    /// error.
+    #[inline]
+    fn skips_leaf(&self, node: Node<'t>) -> bool {
+        node.child_count() == 0
+            && !node.is_missing()
+            && (!node.is_named()
+                || (!node.is_error()
+                    && registry()
+                        .rules_for_kind(self.lang, node.kind_id())
+                        .is_empty()))
     }
 
     /// Drops the findings of rules that failed, then [`finish`]es.
@@ -602,11 +632,17 @@ fn push_child<'t>(
 ) {
     let node = cursor.node();
     let parent = stack.last().copied().expect("walk stack holds the parent");
+    let parent_kind = parent.node.kind_id();
+    let field = if kinds.field_matters(parent_kind, parent.is_callback) {
+        cursor.field_id().map(|f| f.get())
+    } else {
+        None
+    };
     let depth = kinds.child_depth(
-        parent.node.kind_id(),
+        parent_kind,
         parent.loop_depth,
         parent.is_callback,
-        cursor.field_id().map(|f| f.get()),
+        field,
         node.kind_id(),
     );
     let grandparent = stack.len().checked_sub(2).map(|i| stack[i].node);
