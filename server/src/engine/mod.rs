@@ -404,6 +404,8 @@ pub(crate) struct Walker<'a, 't> {
     spent: Vec<Duration>,
     pub failures: Vec<RuleFailure>,
     pub stack: Vec<Frame<'t>>,
+    /// [`Walker::walk_subtree`]'s count of siblings left per level (kept for its buffer).
+    left: Vec<u32>,
 }
 
 impl<'a, 't> Walker<'a, 't> {
@@ -436,6 +438,7 @@ impl<'a, 't> Walker<'a, 't> {
             },
             failures: Vec::new(),
             stack: Vec::with_capacity(64),
+            left: Vec::with_capacity(64),
         }
     }
 
@@ -561,24 +564,39 @@ impl<'a, 't> Walker<'a, 't> {
     /// rule can find anything in ([`OpaqueKinds`], e.g. Rust token trees and strings) are not
     /// entered unless they hold a syntax error.
     pub fn walk_subtree(&mut self, start: Node<'t>, sink: &mut Sink) {
-        let base = self.stack.len();
         let mut cursor = start.walk();
-        if !self.visit(start, sink) || !self.enters(start) || !cursor.goto_first_child() {
+        let n = start.child_count();
+        if !self.visit(start, sink) || !self.enters(start, n) || !cursor.goto_first_child() {
             return;
         }
+        // The siblings after the cursor's node, per level entered (the last is the cursor's):
+        // the walk goes up after the last child instead of asking for a sibling that is not
+        // there, the cursor's most expensive step.
+        let mut left = std::mem::take(&mut self.left);
+        left.clear();
+        left.push(n - 1);
         // The cursor is at a child of the stack's top node, not yet pushed or visited.
         loop {
             let node = cursor.node();
-            if !self.skips_leaf(node) {
+            let n = node.child_count();
+            if !self.skips_leaf(node, n) {
                 self.push(&cursor);
-                if self.visit(node, sink) && self.enters(node) && cursor.goto_first_child() {
+                if self.visit(node, sink) && self.enters(node, n) && cursor.goto_first_child() {
+                    left.push(n - 1);
                     continue;
                 }
                 self.stack.pop();
             }
             // Next sibling, or up until there is one.
-            while !cursor.goto_next_sibling() {
-                if self.stack.len() <= base || !cursor.goto_parent() {
+            loop {
+                let l = left.last_mut().expect("a level is entered");
+                if *l > 0 && cursor.goto_next_sibling() {
+                    *l -= 1;
+                    break;
+                }
+                left.pop();
+                if left.is_empty() || !cursor.goto_parent() {
+                    self.left = left;
                     return;
                 }
                 self.stack.pop();
@@ -586,17 +604,17 @@ impl<'a, 't> Walker<'a, 't> {
         }
     }
 
-    /// Whether the walk descends into `node` (which has been visited and not stopped there).
+    /// Whether the walk descends into `node` (visited, with `n` children).
     #[inline]
-    fn enters(&self, node: Node<'t>) -> bool {
-        node.child_count() > 0 && (!self.opaque.is_opaque(node.kind_id()) || node.has_error())
+    fn enters(&self, node: Node<'t>, n: u32) -> bool {
+        n > 0 && (!self.opaque.is_opaque(node.kind_id()) || node.has_error())
     }
 
     /// Whether `node` is a leaf the walk can pass by: no rule wants it and it is not a syntax
     /// error.
     #[inline]
-    fn skips_leaf(&self, node: Node<'t>) -> bool {
-        node.child_count() == 0
+    fn skips_leaf(&self, node: Node<'t>, n: u32) -> bool {
+        n == 0
             && !node.is_missing()
             && (!node.is_named()
                 || (!node.is_error()
