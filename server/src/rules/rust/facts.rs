@@ -256,51 +256,79 @@ impl Facts {
             structs: Vec::new(),
             imports: Vec::new(),
         };
-        // Iterative pre-order walk that carries each node's parent, grandparent and the run of
-        // attributes right before it, so that no `Node::parent` (a search from the root) or
-        // `prev_sibling` (a scan from the first sibling) is needed.
+        // One pre-order cursor walk that keeps, per level entered, the level's node, the
+        // siblings left and the run of attributes before the cursor's node, so that no
+        // `Node::parent` (a search from the root) or `prev_sibling` (a scan from the first
+        // sibling) is needed, and the cursor goes up after a last child instead of searching for
+        // a sibling that is not there.
+        struct Level<'t> {
+            node: Node<'t>,
+            left: u32,
+            attr_run: Option<usize>,
+        }
+        f.visit(
+            &Visit {
+                node: root,
+                parent: None,
+                grandparent: None,
+                attrs: 0..0,
+            },
+            src,
+        );
         let mut cursor = root.walk();
-        let mut pending = vec![Visit {
-            node: root,
-            parent: None,
-            grandparent: None,
-            attrs: 0..0,
-        }];
-        while let Some(v) = pending.pop() {
-            f.visit(&v, src);
-            let node = v.node;
-            if node.child_count() == 0 {
-                continue;
-            }
-            cursor.reset(node);
-            if !cursor.goto_first_child() {
-                continue;
-            }
-            let start = pending.len();
-            let mut attr_run: Option<usize> = None;
-            loop {
-                let c = cursor.node();
-                let kind = c.kind_str();
-                if kind == "attribute_item" {
-                    attr_run.get_or_insert(c.start_byte());
-                } else if c.is_named() && !matches!(kind, "line_comment" | "block_comment") {
-                    let attrs = attr_run
-                        .take()
-                        .map_or(c.start_byte()..c.start_byte(), |a| a..c.start_byte());
-                    if !matches!(kind, "string_literal" | "token_tree") {
-                        pending.push(Visit {
-                            node: c,
-                            parent: Some(node),
-                            grandparent: v.parent,
-                            attrs,
-                        });
-                    }
+        let n = root.child_count();
+        let mut levels = Vec::with_capacity(32);
+        if n > 0 && cursor.goto_first_child() {
+            levels.push(Level {
+                node: root,
+                left: n - 1,
+                attr_run: None,
+            });
+        }
+        'walk: while !levels.is_empty() {
+            let c = cursor.node();
+            let kind = c.kind_str();
+            let depth = levels.len();
+            let grandparent = depth.checked_sub(2).map(|i| levels[i].node);
+            let level = &mut levels[depth - 1];
+            let mut enter = 0;
+            if kind == "attribute_item" {
+                level.attr_run.get_or_insert(c.start_byte());
+            } else if c.is_named() && !matches!(kind, "line_comment" | "block_comment") {
+                let attrs = level
+                    .attr_run
+                    .take()
+                    .map_or(c.start_byte()..c.start_byte(), |a| a..c.start_byte());
+                if !matches!(kind, "string_literal" | "token_tree") {
+                    let v = Visit {
+                        node: c,
+                        parent: Some(level.node),
+                        grandparent,
+                        attrs,
+                    };
+                    f.visit(&v, src);
+                    enter = c.child_count();
                 }
-                if !cursor.goto_next_sibling() {
+            }
+            if enter > 0 && cursor.goto_first_child() {
+                levels.push(Level {
+                    node: c,
+                    left: enter - 1,
+                    attr_run: None,
+                });
+                continue;
+            }
+            loop {
+                let l = levels.last_mut().expect("a level is entered");
+                if l.left > 0 && cursor.goto_next_sibling() {
+                    l.left -= 1;
                     break;
                 }
+                levels.pop();
+                if levels.is_empty() || !cursor.goto_parent() {
+                    break 'walk;
+                }
             }
-            pending[start..].reverse();
         }
         sort_by_text(&mut f.bindings, src, |b| &b.name);
         f.binding_starts = f.bindings.iter().map(|b| b.name.start).collect();
