@@ -24,6 +24,14 @@ pub static BOX_COLLECTION: Rule = Rule {
 };
 
 pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
+    // The query asks for a `type` ending in `Box`: most generic types are not, and a query
+    // cursor costs more than this look.
+    if !node
+        .field("type")
+        .is_some_and(|t| cx.text(t).ends_with("Box"))
+    {
+        return;
+    }
     // The shape comes from `queries/rust/box-collection.scm`.
     let mut found: Option<(Node, &str)> = None;
     cx.query_at("box-collection", node, |m| {
