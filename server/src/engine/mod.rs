@@ -455,7 +455,18 @@ impl<'a, 't> Walker<'a, 't> {
     /// Pushes the node under `cursor` (a child of the stack's top). Entering a top-level item
     /// starts its item memo afresh.
     pub fn push(&mut self, cursor: &tree_sitter::TreeCursor<'t>) {
-        push_child(self.kinds, &mut self.stack, cursor, self.src.as_bytes());
+        self.push_node(cursor.node(), cursor);
+    }
+
+    /// [`Walker::push`] for the cursor's node, already at hand.
+    fn push_node(&mut self, node: Node<'t>, cursor: &tree_sitter::TreeCursor<'t>) {
+        push_child(
+            self.kinds,
+            &mut self.stack,
+            node,
+            cursor,
+            self.src.as_bytes(),
+        );
         if self.stack.len() == 2 {
             self.item_memo.borrow_mut().clear();
         }
@@ -580,7 +591,7 @@ impl<'a, 't> Walker<'a, 't> {
             let node = cursor.node();
             let n = node.child_count();
             if !self.skips_leaf(node, n) {
-                self.push(&cursor);
+                self.push_node(node, &cursor);
                 if self.visit(node, sink) && self.enters(node, n) && cursor.goto_first_child() {
                     left.push(n - 1);
                     continue;
@@ -645,10 +656,10 @@ impl<'a, 't> Walker<'a, 't> {
 fn push_child<'t>(
     kinds: &LoopKinds,
     stack: &mut Vec<Frame<'t>>,
+    node: Node<'t>,
     cursor: &tree_sitter::TreeCursor<'t>,
     src: &[u8],
 ) {
-    let node = cursor.node();
     let parent = stack.last().copied().expect("walk stack holds the parent");
     let parent_kind = parent.node.kind_id();
     let field = if kinds.field_matters(parent_kind, parent.is_callback) {

@@ -299,7 +299,11 @@ impl Facts {
                     .attr_run
                     .take()
                     .map_or(c.start_byte()..c.start_byte(), |a| a..c.start_byte());
+                // Leaves hold none of the kinds `visit` reads.
                 if !matches!(kind, "string_literal" | "token_tree") {
+                    enter = c.child_count();
+                }
+                if enter > 0 {
                     let v = Visit {
                         node: c,
                         parent: Some(level.node),
@@ -307,7 +311,6 @@ impl Facts {
                         attrs,
                     };
                     f.visit(&v, src);
-                    enter = c.child_count();
                 }
             }
             if enter > 0 && cursor.goto_first_child() {
