@@ -204,7 +204,96 @@ fn fields(g: &Language, names: &[&str]) -> Vec<u16> {
         .collect()
 }
 
+/// Kinds whose subtrees the walk does not enter, per language, with every named kind that can
+/// occur inside them (from the grammar's `node-types.json`, nested kinds included). A kind is
+/// skipped only while no rule of the registry wants one of those inner kinds, so a rule that
+/// looks into them turns the shortcut off by itself.
+const RUST_OPAQUE: &[(&str, &[&str])] = &[
+    (
+        "token_tree",
+        &[
+            "token_tree",
+            "token_repetition",
+            "identifier",
+            "metavariable",
+            "mutable_specifier",
+            "primitive_type",
+            "self",
+            "super",
+            "crate",
+            "string_literal",
+            "raw_string_literal",
+            "char_literal",
+            "boolean_literal",
+            "integer_literal",
+            "float_literal",
+            "escape_sequence",
+            "string_content",
+        ],
+    ),
+    ("string_literal", &["escape_sequence", "string_content"]),
+    ("raw_string_literal", &["string_content"]),
+    (
+        "line_comment",
+        &[
+            "doc_comment",
+            "inner_doc_comment_marker",
+            "outer_doc_comment_marker",
+        ],
+    ),
+    (
+        "block_comment",
+        &[
+            "doc_comment",
+            "inner_doc_comment_marker",
+            "outer_doc_comment_marker",
+        ],
+    ),
+];
+
+/// The kinds whose subtrees no rule can find anything in (see `RUST_OPAQUE`), by kind id.
+pub(crate) struct OpaqueKinds {
+    opaque: Vec<bool>,
+}
+
+impl OpaqueKinds {
+    pub(crate) fn for_lang(lang: Lang, reg: &crate::rules::Registry) -> Self {
+        let g = lang.grammar();
+        let mut opaque = vec![false; g.node_kind_count()];
+        let table: &[(&str, &[&str])] = match lang {
+            Lang::Rust => RUST_OPAQUE,
+            _ => &[],
+        };
+        for (kind, inner) in table {
+            let wanted = ids(g, inner)
+                .into_iter()
+                .chain(ids(g, &[kind]))
+                .any(|k| !reg.rules_for_kind(lang, k).is_empty());
+            if !wanted {
+                for k in ids(g, &[kind]) {
+                    opaque[k as usize] = true;
+                }
+            }
+        }
+        Self { opaque }
+    }
+
+    #[inline]
+    pub(crate) fn is_opaque(&self, kind: u16) -> bool {
+        self.opaque.get(kind as usize).copied().unwrap_or(false)
+    }
+}
+
 impl LoopKinds {
+    /// Whether a child's depth can depend on its field in a parent of kind `parent_kind` (so
+    /// that the walk reads the field only then).
+    #[inline]
+    pub(crate) fn field_matters(&self, parent_kind: u16, parent_is_callback: bool) -> bool {
+        parent_is_callback
+            || self.loops.iter().any(|(k, _)| *k == parent_kind)
+            || self.comprehensions.contains(&parent_kind)
+    }
+
     pub(crate) fn for_lang(lang: Lang) -> Self {
         let g = lang.grammar();
         let lp = |kind: &str, f: &[&str]| -> Vec<(u16, Vec<u16>)> {

@@ -29,11 +29,16 @@ pub use fix::{apply_edits, apply_fixes, fix_until_stable, select_fixes, FixMode}
 pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
 
-use loops::LoopKinds;
+use loops::{LoopKinds, OpaqueKinds};
 
 fn loop_kinds(lang: Lang) -> &'static LoopKinds {
     static KINDS: [OnceLock<LoopKinds>; 5] = [const { OnceLock::new() }; 5];
     KINDS[lang.index()].get_or_init(|| LoopKinds::for_lang(lang))
+}
+
+fn opaque_kinds(lang: Lang) -> &'static OpaqueKinds {
+    static KINDS: [OnceLock<OpaqueKinds>; 5] = [const { OnceLock::new() }; 5];
+    KINDS[lang.index()].get_or_init(|| OpaqueKinds::for_lang(lang, registry()))
 }
 
 /// An ancestor on the walk's stack.
@@ -389,6 +394,7 @@ pub(crate) struct Walker<'a, 't> {
     settings: &'a Settings,
     limits: &'a Limits,
     kinds: &'static LoopKinds,
+    opaque: &'static OpaqueKinds,
     memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     touched: Cell<bool>,
     item_memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
@@ -398,6 +404,8 @@ pub(crate) struct Walker<'a, 't> {
     spent: Vec<Duration>,
     pub failures: Vec<RuleFailure>,
     pub stack: Vec<Frame<'t>>,
+    /// [`Walker::walk_subtree`]'s count of siblings left per level (kept for its buffer).
+    left: Vec<u32>,
 }
 
 impl<'a, 't> Walker<'a, 't> {
@@ -416,6 +424,7 @@ impl<'a, 't> Walker<'a, 't> {
             settings,
             limits,
             kinds: loop_kinds(lang),
+            opaque: opaque_kinds(lang),
             memo: RefCell::new(Vec::new()),
             touched: Cell::new(false),
             item_memo: RefCell::new(Vec::new()),
@@ -429,6 +438,7 @@ impl<'a, 't> Walker<'a, 't> {
             },
             failures: Vec::new(),
             stack: Vec::with_capacity(64),
+            left: Vec::with_capacity(64),
         }
     }
 
@@ -445,7 +455,18 @@ impl<'a, 't> Walker<'a, 't> {
     /// Pushes the node under `cursor` (a child of the stack's top). Entering a top-level item
     /// starts its item memo afresh.
     pub fn push(&mut self, cursor: &tree_sitter::TreeCursor<'t>) {
-        push_child(self.kinds, &mut self.stack, cursor, self.src.as_bytes());
+        self.push_node(cursor.node(), cursor);
+    }
+
+    /// [`Walker::push`] for the cursor's node, already at hand.
+    fn push_node(&mut self, node: Node<'t>, cursor: &tree_sitter::TreeCursor<'t>) {
+        push_child(
+            self.kinds,
+            &mut self.stack,
+            node,
+            cursor,
+            self.src.as_bytes(),
+        );
         if self.stack.len() == 2 {
             self.item_memo.borrow_mut().clear();
         }
@@ -548,31 +569,69 @@ impl<'a, 't> Walker<'a, 't> {
     /// Walks the subtree at `start`, whose frame is the stack's top, dispatching to rules and
     /// collecting findings and the ranges of ERROR and MISSING nodes (rules do not descend into
     /// ERROR nodes). Leaves the stack as it found it.
+    ///
+    /// Two shortcuts keep the walk's cost near the cursor's own: leaves that no rule wants (and
+    /// that are not MISSING or ERROR) get no frame and no visit, and the subtrees of kinds no
+    /// rule can find anything in ([`OpaqueKinds`], e.g. Rust token trees and strings) are not
+    /// entered unless they hold a syntax error.
     pub fn walk_subtree(&mut self, start: Node<'t>, sink: &mut Sink) {
-        let base = self.stack.len();
         let mut cursor = start.walk();
+        let n = start.child_count();
+        if !self.visit(start, sink) || !self.enters(start, n) || !cursor.goto_first_child() {
+            return;
+        }
+        // The siblings after the cursor's node, per level entered (the last is the cursor's):
+        // the walk goes up after the last child instead of asking for a sibling that is not
+        // there, the cursor's most expensive step.
+        let mut left = std::mem::take(&mut self.left);
+        left.clear();
+        left.push(n - 1);
+        // The cursor is at a child of the stack's top node, not yet pushed or visited.
         loop {
             let node = cursor.node();
-            let descend = self.visit(node, sink);
-            if descend && node.child_count() > 0 && cursor.goto_first_child() {
-                self.push(&cursor);
-                continue;
+            let n = node.child_count();
+            if !self.skips_leaf(node, n) {
+                self.push_node(node, &cursor);
+                if self.visit(node, sink) && self.enters(node, n) && cursor.goto_first_child() {
+                    left.push(n - 1);
+                    continue;
+                }
+                self.stack.pop();
             }
             // Next sibling, or up until there is one.
             loop {
-                if self.stack.len() <= base {
+                let l = left.last_mut().expect("a level is entered");
+                if *l > 0 && cursor.goto_next_sibling() {
+                    *l -= 1;
+                    break;
+                }
+                left.pop();
+                if left.is_empty() || !cursor.goto_parent() {
+                    self.left = left;
                     return;
                 }
                 self.stack.pop();
-                if cursor.goto_next_sibling() {
-                    self.push(&cursor);
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return;
-                }
             }
         }
+    }
+
+    /// Whether the walk descends into `node` (visited, with `n` children).
+    #[inline]
+    fn enters(&self, node: Node<'t>, n: u32) -> bool {
+        n > 0 && (!self.opaque.is_opaque(node.kind_id()) || node.has_error())
+    }
+
+    /// Whether `node` is a leaf the walk can pass by: no rule wants it and it is not a syntax
+    /// error.
+    #[inline]
+    fn skips_leaf(&self, node: Node<'t>, n: u32) -> bool {
+        n == 0
+            && !node.is_missing()
+            && (!node.is_named()
+                || (!node.is_error()
+                    && registry()
+                        .rules_for_kind(self.lang, node.kind_id())
+                        .is_empty()))
     }
 
     /// Drops the findings of rules that failed, then [`finish`]es.
@@ -597,16 +656,22 @@ impl<'a, 't> Walker<'a, 't> {
 fn push_child<'t>(
     kinds: &LoopKinds,
     stack: &mut Vec<Frame<'t>>,
+    node: Node<'t>,
     cursor: &tree_sitter::TreeCursor<'t>,
     src: &[u8],
 ) {
-    let node = cursor.node();
     let parent = stack.last().copied().expect("walk stack holds the parent");
+    let parent_kind = parent.node.kind_id();
+    let field = if kinds.field_matters(parent_kind, parent.is_callback) {
+        cursor.field_id().map(|f| f.get())
+    } else {
+        None
+    };
     let depth = kinds.child_depth(
-        parent.node.kind_id(),
+        parent_kind,
         parent.loop_depth,
         parent.is_callback,
-        cursor.field_id().map(|f| f.get()),
+        field,
         node.kind_id(),
     );
     let grandparent = stack.len().checked_sub(2).map(|i| stack[i].node);

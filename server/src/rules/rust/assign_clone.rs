@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Base, Ty};
 use super::syntax::{is_simple_place, is_str_literal, method_call, text, unparen};
 use crate::engine::{Ctx, Edit, Fix, Severity};
@@ -45,11 +47,11 @@ fn root_of<'t>(mut e: Node<'t>, src: &'t str) -> Option<(&'t str, Option<&'t str
     let mut indirect = false;
     loop {
         e = unparen(e);
-        match e.kind() {
+        match e.kind_str() {
             "identifier" | "self" => return Some((text(e, src), first, indirect)),
             "field_expression" => {
-                first = e.child_by_field_name("field").map(|f| text(f, src));
-                e = e.child_by_field_name("value")?;
+                first = e.field("field").map(|f| text(f, src));
+                e = e.field("value")?;
             }
             "index_expression" => {
                 indirect = true;
@@ -71,8 +73,8 @@ fn root_of<'t>(mut e: Node<'t>, src: &'t str) -> Option<(&'t str, Option<&'t str
 fn freshly_built(left: Node, assignment: Node, facts: &super::facts::Facts, src: &str) -> bool {
     let mut e = unparen(left);
     loop {
-        match e.kind() {
-            "field_expression" => match e.child_by_field_name("value") {
+        match e.kind_str() {
+            "field_expression" => match e.field("value") {
                 Some(v) => e = unparen(v),
                 None => return false,
             },
@@ -98,12 +100,12 @@ fn freshly_built(left: Node, assignment: Node, facts: &super::facts::Facts, src:
             return true;
         }
         if matches!(
-            n.kind(),
+            n.kind_str(),
             "for_expression" | "while_expression" | "loop_expression"
         ) {
             return false;
         }
-        if n.kind() == "closure_expression" && super::syntax::is_callback_closure(n, src) {
+        if n.kind_str() == "closure_expression" && super::syntax::is_callback_closure(n, src) {
             return false;
         }
         p = n.parent();
@@ -113,10 +115,7 @@ fn freshly_built(left: Node, assignment: Node, facts: &super::facts::Facts, src:
 
 pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
     let src = cx.src();
-    let (Some(left), Some(right)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("right"),
-    ) else {
+    let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
         return;
     };
     let right = unparen(right);
@@ -130,7 +129,7 @@ pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
     let left = unparen(left);
     let recv = unparen(recv);
     let recv_is_lit = is_str_literal(recv, src);
-    if !(is_simple_place(left) || left.kind() == "index_expression")
+    if !(is_simple_place(left) || left.kind_str() == "index_expression")
         || !(recv_is_lit || is_simple_place(recv))
     {
         return;
@@ -226,7 +225,7 @@ pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
         return;
     }
     let (replacement, message) = if method == "clone" {
-        let receiver = if left.kind() == "unary_expression" {
+        let receiver = if left.kind_str() == "unary_expression" {
             format!("({left_text})")
         } else {
             left_text.to_owned()

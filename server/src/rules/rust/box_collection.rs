@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Facts, Use};
 use super::syntax::{self, last_segment, path_call, single_arg, text, unparen, Idents};
 use crate::engine::{Ctx, Edit, Fix};
@@ -22,6 +24,14 @@ pub static BOX_COLLECTION: Rule = Rule {
 };
 
 pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
+    // The query asks for a `type` ending in `Box`: most generic types are not, and a query
+    // cursor costs more than this look.
+    if !node
+        .field("type")
+        .is_some_and(|t| cx.text(t).ends_with("Box"))
+    {
+        return;
+    }
     // The shape comes from `queries/rust/box-collection.scm`.
     let mut found: Option<(Node, &str)> = None;
     cx.query_at("box-collection", node, |m| {
@@ -32,15 +42,15 @@ pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
     let Some((inner, inner_name)) = found else {
         return;
     };
-    if (inner_name == "String") != (inner.kind() != "generic_type") {
+    if (inner_name == "String") != (inner.kind_str() != "generic_type") {
         return;
     }
     // A trait impl's method signature is the trait's: it cannot change here.
     let in_signature_of = cx
         .ancestors()
         .map(|f| f.node)
-        .take_while(|n| n.kind() != "block")
-        .find(|n| n.kind() == "function_item");
+        .take_while(|n| n.kind_str() != "block")
+        .find(|n| n.kind_str() == "function_item");
     let facts = super::facts(cx);
     if let Some(func) = in_signature_of {
         if facts
@@ -67,16 +77,16 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
     let root = cx.root();
     let mut edits = vec![Edit::replace(ty.byte_range(), cx.text(inner))];
     let parent = ty.parent()?;
-    match parent.kind() {
+    match parent.kind_str() {
         // `let x: Box<Vec<T>> = Box::new(e);`
-        "let_declaration" if parent.child_by_field_name("type") == Some(ty) => {
-            let value = parent.child_by_field_name("value")?;
-            if parent.child_by_field_name("alternative").is_some() {
+        "let_declaration" if parent.field("type") == Some(ty) => {
+            let value = parent.field("value")?;
+            if parent.field("alternative").is_some() {
                 return None;
             }
             edits.push(unwrap_box_new(value, src)?);
-            let pat = parent.child_by_field_name("pattern")?;
-            let name = if pat.kind() == "mut_pattern" {
+            let pat = parent.field("pattern")?;
+            let name = if pat.kind_str() == "mut_pattern" {
                 pat.named_child(pat.named_child_count().saturating_sub(1) as u32)?
             } else {
                 pat
@@ -91,44 +101,35 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
             let mut c = parent.walk();
             if parent
                 .children(&mut c)
-                .any(|n| n.kind() == "visibility_modifier")
+                .any(|n| n.kind_str() == "visibility_modifier")
             {
                 return None;
             }
-            let field = cx.text(parent.child_by_field_name("name")?);
+            let field = cx.text(parent.field("name")?);
             let strukt = parent
                 .parent()?
                 .parent()
-                .filter(|s| s.kind() == "struct_item")?;
-            let struct_name = cx.text(strukt.child_by_field_name("name")?);
+                .filter(|s| s.kind_str() == "struct_item")?;
+            let struct_name = cx.text(strukt.field("name")?);
             if !facts.field_unique(src, field) {
                 return None;
             }
             field_site_edits(root, src, struct_name, field, &mut edits)?;
         }
         // The return type of a private fn whose every return builds the box.
-        _ if parent.kind() == "function_item"
-            && parent.child_by_field_name("return_type") == Some(ty) =>
-        {
+        _ if parent.kind_str() == "function_item" && parent.field("return_type") == Some(ty) => {
             let sig = facts.fn_at(&parent.byte_range())?;
             if sig.visible || sig.in_trait || sig.in_trait_impl || sig.has_self {
                 return None;
             }
-            let body = parent.child_by_field_name("body")?;
+            let body = parent.field("body")?;
             let mut ok = true;
             syntax::for_each_return(body, src, &mut |value| match unwrap_box_new(value, src) {
                 Some(e) => edits.push(e),
                 None => ok = false,
             });
             let idents = cx.memo(Idents::compute);
-            if !ok
-                || !callers_do_not_deref(
-                    root,
-                    src,
-                    &idents,
-                    cx.text(parent.child_by_field_name("name")?),
-                )
-            {
+            if !ok || !callers_do_not_deref(root, src, &idents, cx.text(parent.field("name")?)) {
                 return None;
             }
         }
@@ -144,7 +145,7 @@ fn unwrap_box_new(value: Node, src: &str) -> Option<Edit> {
     if path != "Box" || name != "new" {
         return None;
     }
-    let arg = single_arg(value.child_by_field_name("arguments")?)?;
+    let arg = single_arg(value.field("arguments")?)?;
     Some(Edit::replace(value.byte_range(), text(arg, src)))
 }
 
@@ -171,7 +172,7 @@ fn deref_edits(
 }
 
 fn is_deref(n: Node) -> bool {
-    n.kind() == "unary_expression" && n.child(0).is_some_and(|op| op.kind() == "*")
+    n.kind_str() == "unary_expression" && n.child(0).is_some_and(|op| op.kind_str() == "*")
 }
 
 /// Rewrites `S { field: Box::new(e) }`, `x.field = Box::new(e)` and `*x.field` in the file.
@@ -186,25 +187,20 @@ fn field_site_edits(
     let mut stack = vec![root];
     let mut c = root.walk();
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_str() {
             "struct_expression" => {
-                let name = n
-                    .child_by_field_name("name")
-                    .map_or("", |t| last_segment(text(t, src)));
+                let name = n.field("name").map_or("", |t| last_segment(text(t, src)));
                 if name == struct_name || name == "Self" {
-                    if let Some(body) = n.child_by_field_name("body") {
+                    if let Some(body) = n.field("body") {
                         let mut bc = body.walk();
                         for init in body.named_children(&mut bc) {
-                            match init.kind() {
+                            match init.kind_str() {
                                 "field_initializer"
                                     if init
-                                        .child_by_field_name("field")
+                                        .field("field")
                                         .is_some_and(|f| text(f, src) == field) =>
                                 {
-                                    edits.push(unwrap_box_new(
-                                        init.child_by_field_name("value")?,
-                                        src,
-                                    )?);
+                                    edits.push(unwrap_box_new(init.field("value")?, src)?);
                                 }
                                 "shorthand_field_initializer" if text(init, src) == field => {
                                     return None
@@ -216,24 +212,21 @@ fn field_site_edits(
                     }
                 }
             }
-            "field_expression"
-                if n.child_by_field_name("field")
-                    .is_some_and(|f| text(f, src) == field) =>
-            {
+            "field_expression" if n.field("field").is_some_and(|f| text(f, src) == field) => {
                 let p = n.parent();
                 if let Some(p) = p.filter(|p| is_deref(*p)) {
                     edits.push(Edit::delete(p.start_byte()..n.start_byte()));
                 } else if let Some(a) = p.filter(|p| {
-                    p.kind() == "assignment_expression" && p.child_by_field_name("left") == Some(n)
+                    p.kind_str() == "assignment_expression" && p.field("left") == Some(n)
                 }) {
-                    edits.push(unwrap_box_new(a.child_by_field_name("right")?, src)?);
+                    edits.push(unwrap_box_new(a.field("right")?, src)?);
                 }
             }
             "token_tree" => {
                 // A macro that names the field: we cannot see what it does with it.
                 let mut tc = n.walk();
                 if n.children(&mut tc)
-                    .any(|t| t.kind() == "identifier" && text(t, src) == field)
+                    .any(|t| t.kind_str() == "identifier" && text(t, src) == field)
                 {
                     return None;
                 }
@@ -256,7 +249,7 @@ fn callers_do_not_deref(root: Node, src: &str, idents: &Idents, name: &str) -> b
     // Used as a value (`map(f)`) or inside a macro: the caller's type is unknown.
     idents.nodes(root, src, name).all(|n| {
         matches!(
-            n.parent().map(|p| p.kind()),
+            n.parent().map(|p| p.kind_str()),
             Some("call_expression" | "function_item" | "scoped_identifier")
         )
     })

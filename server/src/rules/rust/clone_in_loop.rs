@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Base, Facts};
 use super::syntax::{method_call, text, unparen};
 use crate::engine::{Ctx, Severity};
@@ -31,7 +33,7 @@ pub(crate) fn clone_in_loop(node: Node, cx: &mut Ctx) {
         return;
     }
     let recv = unparen(recv);
-    if recv.kind().ends_with("literal") || recv.kind() == "array_expression" {
+    if recv.kind_str().ends_with("literal") || recv.kind_str() == "array_expression" {
         return;
     }
     let facts = super::facts(cx);
@@ -62,7 +64,7 @@ pub(crate) fn clone_in_loop(node: Node, cx: &mut Ctx) {
         .ancestors()
         .map(|f| f.node)
         .take_while(|n| n.id() != lp.id())
-        .any(|n| matches!(n.kind(), "return_expression" | "break_expression"));
+        .any(|n| matches!(n.kind_str(), "return_expression" | "break_expression"));
     if leaves {
         return;
     }
@@ -84,7 +86,7 @@ fn moved_into_outer_collection(call: Node, lp: Node, facts: &Facts, cx: &Ctx) ->
     let src = cx.src();
     let mut n = call;
     while let Some(p) = n.parent() {
-        match p.kind() {
+        match p.kind_str() {
             "arguments"
             | "field_initializer"
             | "field_initializer_list"
@@ -124,14 +126,14 @@ fn moved_into_outer_collection(call: Node, lp: Node, facts: &Facts, cx: &Ctx) ->
 fn lives_outside(place: Node, lp: Node, facts: &Facts, src: &str) -> bool {
     let mut e = unparen(place);
     loop {
-        match e.kind() {
+        match e.kind_str() {
             "self" => return true,
             "identifier" => {
                 return facts
                     .resolve(src, text(e, src), e.start_byte())
                     .is_some_and(|b| facts.binding(b).scope.start < lp.start_byte());
             }
-            "field_expression" => match e.child_by_field_name("value") {
+            "field_expression" => match e.field("value") {
                 Some(v) => e = unparen(v),
                 None => return false,
             },

@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::Use;
 use super::syntax::{self, last_segment, method_call, text, unparen};
 use crate::engine::{Applicability, Ctx, Edit, Fix};
@@ -71,32 +73,30 @@ fn lazy_ok(method: &str) -> bool {
 
 /// `X.collect::<Vec<..>>()`: `X`.
 fn collect_to_vec<'t>(call: Node<'t>, src: &str) -> Option<Node<'t>> {
-    let f = call.child_by_field_name("function")?;
-    if f.kind() != "generic_function" {
+    let f = call.field("function")?;
+    if f.kind_str() != "generic_function" {
         return None;
     }
     let (recv, name, args) = method_call(call)?;
     if text(name, src) != "collect" || args.named_child_count() != 0 {
         return None;
     }
-    let ty = f
-        .child_by_field_name("type_arguments")
-        .and_then(syntax::single_arg)?;
+    let ty = f.field("type_arguments").and_then(syntax::single_arg)?;
     is_vec_type(ty, src).then_some(recv)
 }
 
 fn is_vec_type(ty: Node, src: &str) -> bool {
-    ty.kind() == "generic_type"
+    ty.kind_str() == "generic_type"
         && ty
-            .child_by_field_name("type")
+            .field("type")
             .is_some_and(|h| last_segment(text(h, src)) == "Vec")
 }
 
 /// `X.collect()` with no turbofish: `X`.
 fn plain_collect<'t>(call: Node<'t>, src: &str) -> Option<Node<'t>> {
     let (recv, name, args) = method_call(call)?;
-    let f = call.child_by_field_name("function")?;
-    (f.kind() == "field_expression"
+    let f = call.field("function")?;
+    (f.kind_str() == "field_expression"
         && text(name, src) == "collect"
         && args.named_child_count() == 0)
         .then_some(recv)
@@ -106,23 +106,23 @@ fn plain_collect<'t>(call: Node<'t>, src: &str) -> Option<Node<'t>> {
 fn chain_root<'t>(mut e: Node<'t>, src: &'t str) -> Option<&'t str> {
     loop {
         e = unparen(e);
-        match e.kind() {
+        match e.kind_str() {
             "identifier" | "self" => return Some(text(e, src)),
             "call_expression" => {
-                let f = e.child_by_field_name("function")?;
-                let f = if f.kind() == "generic_function" {
-                    f.child_by_field_name("function")?
+                let f = e.field("function")?;
+                let f = if f.kind_str() == "generic_function" {
+                    f.field("function")?
                 } else {
                     f
                 };
-                match f.kind() {
-                    "field_expression" => e = f.child_by_field_name("value")?,
+                match f.kind_str() {
+                    "field_expression" => e = f.field("value")?,
                     // `iter::once(x)`, `foo(&v)`: look at the first argument.
-                    _ => e = e.child_by_field_name("arguments")?.named_child(0)?,
+                    _ => e = e.field("arguments")?.named_child(0)?,
                 }
             }
-            "field_expression" => e = e.child_by_field_name("value")?,
-            "reference_expression" => e = e.child_by_field_name("value")?,
+            "field_expression" => e = e.field("value")?,
+            "reference_expression" => e = e.field("value")?,
             "index_expression" | "unary_expression" | "try_expression" => e = e.named_child(0)?,
             _ => return None,
         }
@@ -133,7 +133,7 @@ fn mentions(node: Node, name: &str, src: &str) -> bool {
     let mut stack = vec![node];
     let mut c = node.walk();
     while let Some(n) = stack.pop() {
-        if matches!(n.kind(), "identifier" | "self") && text(n, src) == name {
+        if matches!(n.kind_str(), "identifier" | "self") && text(n, src) == name {
             return true;
         }
         stack.extend(n.children(&mut c));
@@ -233,7 +233,7 @@ fn chain_is_lazy_safe(x: Node, src: &str) -> bool {
     let mut stack = vec![x];
     let mut c = x.walk();
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_str() {
             "field_identifier" | "identifier" => {
                 let t = text(n, src);
                 if t.starts_with("par_") || t == "into_par_iter" || t == "par_bridge" {
@@ -249,10 +249,10 @@ fn chain_is_lazy_safe(x: Node, src: &str) -> bool {
                 return false;
             }
             "call_expression" if inside_closure(n, x) => {
-                let f = n.child_by_field_name("function");
+                let f = n.field("function");
                 let name = match f {
-                    Some(f) if f.kind() == "field_expression" => {
-                        f.child_by_field_name("field").map(|m| text(m, src))
+                    Some(f) if f.kind_str() == "field_expression" => {
+                        f.field("field").map(|m| text(m, src))
                     }
                     Some(f) => Some(last_segment(text(f, src))),
                     None => None,
@@ -263,7 +263,7 @@ fn chain_is_lazy_safe(x: Node, src: &str) -> bool {
             }
             // A function passed by path (`.map(Foo::bar)`): pure only if known.
             "scoped_identifier"
-                if n.parent().is_some_and(|p| p.kind() == "arguments")
+                if n.parent().is_some_and(|p| p.kind_str() == "arguments")
                     && !pure_call(last_segment(text(n, src))) =>
             {
                 return false;
@@ -282,7 +282,7 @@ fn inside_closure(n: Node, top: Node) -> bool {
         if q.id() == top.id() {
             return false;
         }
-        if q.kind() == "closure_expression" {
+        if q.kind_str() == "closure_expression" {
             return true;
         }
         p = q.parent();
@@ -291,7 +291,7 @@ fn inside_closure(n: Node, top: Node) -> bool {
 }
 
 pub(crate) fn collect_then_iterate(node: Node, cx: &mut Ctx) {
-    if node.kind() == "let_declaration" {
+    if node.kind_str() == "let_declaration" {
         collected_local(node, cx);
     } else {
         immediate(node, cx);
@@ -308,12 +308,12 @@ fn immediate(call: Node, cx: &mut Ctx) {
         return;
     };
     let root = chain_root(x, src);
-    if parent.kind() == "for_expression"
+    if parent.kind_str() == "for_expression"
         && parent
-            .child_by_field_name("value")
+            .field("value")
             .is_some_and(|v| unparen(v).id() == call.id())
     {
-        let body = parent.child_by_field_name("body");
+        let body = parent.field("body");
         if root.is_none_or(|r| body.is_some_and(|b| mentions(b, r, src)))
             || !chain_is_lazy_safe(x, src)
         {
@@ -324,16 +324,19 @@ fn immediate(call: Node, cx: &mut Ctx) {
         finding.fix = Some(Fix::unsafe_("Iterate without collecting", vec![edit]));
         return;
     }
-    if parent.kind() != "field_expression" {
+    if parent.kind_str() != "field_expression" {
         return;
     }
-    let Some(outer) = parent.parent().filter(|c| c.kind() == "call_expression") else {
+    let Some(outer) = parent
+        .parent()
+        .filter(|c| c.kind_str() == "call_expression")
+    else {
         return;
     };
     let Some((_, m, args)) = method_call(outer) else {
         return;
     };
-    let x_is_call = unparen(x).kind() == "call_expression";
+    let x_is_call = unparen(x).kind_str() == "call_expression";
     let replace_tail = |text: String| Edit::replace(x.end_byte()..outer.end_byte(), text);
     let method = text(m, src);
     // Every form but `len()` runs the chain lazily (or stops early): only for pure chains.
@@ -364,12 +367,12 @@ fn immediate(call: Node, cx: &mut Ctx) {
         ("into_iter", 0) => {
             let next = outer
                 .parent()
-                .filter(|p| p.kind() == "field_expression")
-                .and_then(|p| p.child_by_field_name("field"))
+                .filter(|p| p.kind_str() == "field_expression")
+                .and_then(|p| p.field("field"))
                 .map(|f| text(f, src));
-            let in_for = syntax::parent_unparen(outer).filter(|p| p.kind() == "for_expression");
+            let in_for = syntax::parent_unparen(outer).filter(|p| p.kind_str() == "for_expression");
             if let Some(lp) = in_for {
-                let body = lp.child_by_field_name("body");
+                let body = lp.field("body");
                 if root.is_none_or(|r| body.is_some_and(|b| mentions(b, r, src))) {
                     return;
                 }
@@ -399,14 +402,14 @@ fn immediate(call: Node, cx: &mut Ctx) {
 /// count or search.
 fn collected_local(decl: Node, cx: &mut Ctx) {
     let src = cx.src();
-    let Some(value) = decl.child_by_field_name("value") else {
+    let Some(value) = decl.field("value") else {
         return;
     };
     let value = unparen(value);
-    if value.kind() != "call_expression" {
+    if value.kind_str() != "call_expression" {
         return;
     }
-    let x = match decl.child_by_field_name("type") {
+    let x = match decl.field("type") {
         Some(t) if is_vec_type(t, src) => {
             plain_collect(value, src).or_else(|| collect_to_vec(value, src))
         }
@@ -414,14 +417,14 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
         None => collect_to_vec(value, src),
     };
     let Some(x) = x else { return };
-    let Some(pattern) = decl.child_by_field_name("pattern") else {
+    let Some(pattern) = decl.field("pattern") else {
         return;
     };
-    let name_node = match pattern.kind() {
+    let name_node = match pattern.kind_str() {
         "identifier" => pattern,
         _ => return,
     };
-    let Some(block) = decl.parent().filter(|b| b.kind() == "block") else {
+    let Some(block) = decl.parent().filter(|b| b.kind_str() == "block") else {
         return;
     };
     let facts = super::facts(cx);
@@ -440,12 +443,11 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
             break;
         }
         if matches!(
-            p.kind(),
+            p.kind_str(),
             "for_expression" | "while_expression" | "loop_expression" | "closure_expression"
         ) {
-            let is_for_value = p.kind() == "for_expression"
-                && p.child_by_field_name("value")
-                    .is_some_and(|v| v.id() == u.id());
+            let is_for_value = p.kind_str() == "for_expression"
+                && p.field("value").is_some_and(|v| v.id() == u.id());
             if !is_for_value {
                 return;
             }
@@ -492,18 +494,16 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
     }
     let parent = u.parent();
     let method = parent
-        .filter(|p| p.kind() == "field_expression" && p.child_by_field_name("value") == Some(u))
-        .and_then(|p| Some((p, p.parent().filter(|c| c.kind() == "call_expression")?)))
-        .and_then(|(p, call)| Some((text(p.child_by_field_name("field")?, src), call)));
-    let in_for = parent
-        .is_some_and(|p| p.kind() == "for_expression" && p.child_by_field_name("value") == Some(u));
+        .filter(|p| p.kind_str() == "field_expression" && p.field("value") == Some(u))
+        .and_then(|p| Some((p, p.parent().filter(|c| c.kind_str() == "call_expression")?)))
+        .and_then(|(p, call)| Some((text(p.field("field")?, src), call)));
+    let in_for =
+        parent.is_some_and(|p| p.kind_str() == "for_expression" && p.field("value") == Some(u));
     let x_text = text(x, src);
-    let x_is_call = unparen(x).kind() == "call_expression";
+    let x_is_call = unparen(x).kind_str() == "call_expression";
     let decl_value_edit = |tail: &str| {
         Edit::replace(
-            decl.child_by_field_name("pattern")
-                .expect("has pattern")
-                .end_byte()..value.end_byte(),
+            decl.field("pattern").expect("has pattern").end_byte()..value.end_byte(),
             format!(" = {x_text}{tail}"),
         )
     };
@@ -519,11 +519,11 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
     if let Some(("into_iter", call)) = method {
         let next = call
             .parent()
-            .filter(|p| p.kind() == "field_expression")
-            .and_then(|p| p.child_by_field_name("field"))
+            .filter(|p| p.kind_str() == "field_expression")
+            .and_then(|p| p.field("field"))
             .map(|f| text(f, src));
         let in_for_loop =
-            syntax::parent_unparen(call).is_some_and(|p| p.kind() == "for_expression");
+            syntax::parent_unparen(call).is_some_and(|p| p.kind_str() == "for_expression");
         // `rev()`, `len()`… need what the `Vec` provides.
         if !in_for_loop && !next.is_some_and(lazy_ok) {
             return;
@@ -532,7 +532,7 @@ fn collected_local(decl: Node, cx: &mut Ctx) {
     let fix = match (method, in_for) {
         (Some(("len", call)), _)
             if call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .is_some_and(|a| a.named_child_count() == 0) =>
         {
             Some(Fix::new(
@@ -596,7 +596,7 @@ fn root_used_besides(stmt: Node, root: &str, u: Node, src: &str) -> bool {
         if n.id() == u.id() {
             continue;
         }
-        if matches!(n.kind(), "identifier" | "self") && text(n, src) == root {
+        if matches!(n.kind_str(), "identifier" | "self") && text(n, src) == root {
             return true;
         }
         stack.extend(n.children(&mut c));

@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Base, Facts, Use};
 use super::syntax::{self, method_call, path_call, text, unparen};
 use crate::engine::{Ctx, Edit, Fix};
@@ -51,10 +53,8 @@ fn gives_away(method: &str) -> bool {
 /// A constructor of an empty growable collection: the `with_capacity` argument, if any.
 fn constructor<'t>(value: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
     let value = unparen(value);
-    if value.kind() == "macro_invocation" {
-        let is_vec = value
-            .child_by_field_name("macro")
-            .is_some_and(|m| text(m, src) == "vec");
+    if value.kind_str() == "macro_invocation" {
+        let is_vec = value.field("macro").is_some_and(|m| text(m, src) == "vec");
         let empty = value.named_child(1).is_some_and(|tt| tt.child_count() == 2);
         return (is_vec && empty).then_some(None);
     }
@@ -62,7 +62,7 @@ fn constructor<'t>(value: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
     if !matches!(path, "Vec" | "String" | "HashMap" | "HashSet" | "VecDeque") {
         return None;
     }
-    let args = value.child_by_field_name("arguments")?;
+    let args = value.field("arguments")?;
     match name {
         "new" if args.named_child_count() == 0 => Some(None),
         "with_capacity" => syntax::single_arg(args).map(Some),
@@ -72,22 +72,22 @@ fn constructor<'t>(value: Node<'t>, src: &str) -> Option<Option<Node<'t>>> {
 
 pub(crate) fn collection_in_loop(node: Node, cx: &mut Ctx) {
     let src = cx.src();
-    let Some(value) = node.child_by_field_name("value") else {
+    let Some(value) = node.field("value") else {
         return;
     };
     let Some(capacity) = constructor(value, src) else {
         return;
     };
     let Some(pattern) = node
-        .child_by_field_name("pattern")
-        .filter(|p| p.kind() == "identifier")
+        .field("pattern")
+        .filter(|p| p.kind_str() == "identifier")
     else {
         return;
     };
-    if node.child_by_field_name("alternative").is_some() {
+    if node.field("alternative").is_some() {
         return;
     }
-    let Some(block) = node.parent().filter(|b| b.kind() == "block") else {
+    let Some(block) = node.parent().filter(|b| b.kind_str() == "block") else {
         return;
     };
     let Some(lp) = cx.enclosing_loop() else {
@@ -99,7 +99,7 @@ pub(crate) fn collection_in_loop(node: Node, cx: &mut Ctx) {
         .ancestors()
         .map(|f| f.node)
         .take_while(|n| n.id() != lp.id())
-        .any(|n| n.kind() == "async_block")
+        .any(|n| n.kind_str() == "async_block")
     {
         return;
     }
@@ -127,7 +127,7 @@ pub(crate) fn collection_in_loop(node: Node, cx: &mut Ctx) {
     }
     let name = cx.text(pattern);
     let is_real_loop = matches!(
-        lp.kind(),
+        lp.kind_str(),
         "for_expression" | "while_expression" | "loop_expression"
     );
     let fix = if is_real_loop && !borrows_into {
@@ -155,10 +155,12 @@ fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
     // Inside a `move` closure the collection is captured by value.
     let mut a = n.parent();
     while let Some(p) = a {
-        if p.kind() == "closure_expression" && p.child(0).is_some_and(|m| m.kind() == "move") {
+        if p.kind_str() == "closure_expression"
+            && p.child(0).is_some_and(|m| m.kind_str() == "move")
+        {
             return UseKind::Escape;
         }
-        if p.kind() == "block" && p.parent().is_some_and(|g| g.kind() == "function_item") {
+        if p.kind_str() == "block" && p.parent().is_some_and(|g| g.kind_str() == "function_item") {
             break;
         }
         a = p.parent();
@@ -166,9 +168,9 @@ fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
     let Some(p) = n.parent() else {
         return UseKind::Escape;
     };
-    match p.kind() {
-        "field_expression" if p.child_by_field_name("value") == Some(n) => {
-            let call = p.parent().filter(|c| c.kind() == "call_expression");
+    match p.kind_str() {
+        "field_expression" if p.field("value") == Some(n) => {
+            let call = p.parent().filter(|c| c.kind_str() == "call_expression");
             match call.and_then(method_call) {
                 Some((recv, m, args)) if recv.id() == n.id() => {
                     let m = text(m, src);
@@ -187,9 +189,7 @@ fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
         }
         "index_expression" if p.named_child(0) == Some(n) => UseKind::Read,
         "binary_expression" => {
-            let op = p
-                .child_by_field_name("operator")
-                .map_or("", |o| text(o, src));
+            let op = p.field("operator").map_or("", |o| text(o, src));
             if matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=") {
                 UseKind::Read
             } else {
@@ -197,16 +197,18 @@ fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
             }
         }
         "reference_expression" => {
-            let mutable = p.child(1).is_some_and(|c| c.kind() == "mutable_specifier");
+            let mutable = p
+                .child(1)
+                .is_some_and(|c| c.kind_str() == "mutable_specifier");
             if !mutable {
                 return UseKind::Read;
             }
             // `&mut v` handed to a fn: it fills it, unless it swaps or takes the buffer.
             let callee = p
                 .parent()
-                .filter(|a| a.kind() == "arguments")
+                .filter(|a| a.kind_str() == "arguments")
                 .and_then(|a| a.parent())
-                .and_then(|c| c.child_by_field_name("function"))
+                .and_then(|c| c.field("function"))
                 .map_or("", |f| text(f, src));
             if callee.ends_with("take") || callee.ends_with("replace") || callee.ends_with("swap") {
                 UseKind::Escape
@@ -223,7 +225,7 @@ fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
 fn classify_token(n: Node, src: &str) -> UseKind {
     let mut mac = n.parent();
     while let Some(m) = mac {
-        if m.kind() == "macro_invocation" {
+        if m.kind_str() == "macro_invocation" {
             break;
         }
         mac = m.parent();
@@ -232,15 +234,15 @@ fn classify_token(n: Node, src: &str) -> UseKind {
         return UseKind::Escape;
     };
     let mac_name = mac
-        .child_by_field_name("macro")
+        .field("macro")
         .map_or("", |m| syntax::last_segment(text(m, src)));
     let prev = n.prev_sibling();
     let next = n.next_sibling();
-    match next.map(|t| t.kind()) {
+    match next.map(|t| t.kind_str()) {
         Some(".") => {
             let m = next
                 .and_then(|t| t.next_sibling())
-                .filter(|t| t.kind() == "identifier");
+                .filter(|t| t.kind_str() == "identifier");
             match m.map(|m| text(m, src)) {
                 Some(m) if gives_away(m) => UseKind::Escape,
                 Some(m) if fills(m) => UseKind::Fill { borrowed_arg: true },
@@ -249,7 +251,7 @@ fn classify_token(n: Node, src: &str) -> UseKind {
             }
         }
         None | Some("," | ")" | "]" | "}") => {
-            let first_arg = prev.is_some_and(|p| matches!(p.kind(), "(" | "[" | "{"));
+            let first_arg = prev.is_some_and(|p| matches!(p.kind_str(), "(" | "[" | "{"));
             if matches!(mac_name, "write" | "writeln") && first_arg {
                 // The formatted text is copied in.
                 UseKind::Fill {
@@ -281,7 +283,7 @@ fn borrows(args: Node, lp: Node, facts: &Facts, root: Node, src: &str) -> bool {
 /// An expression whose value owns its data (or is `Copy`).
 fn owned_value(e: Node, facts: &Facts, root: Node, src: &str) -> bool {
     let e = unparen(e);
-    match e.kind() {
+    match e.kind_str() {
         "integer_literal"
         | "float_literal"
         | "char_literal"
@@ -291,7 +293,7 @@ fn owned_value(e: Node, facts: &Facts, root: Node, src: &str) -> bool {
         | "binary_expression"
         | "type_cast_expression" => true,
         "macro_invocation" => e
-            .child_by_field_name("macro")
+            .field("macro")
             .is_some_and(|m| matches!(text(m, src), "format" | "vec")),
         "call_expression" => match method_call(e) {
             Some((_, m, _)) => matches!(
@@ -326,7 +328,7 @@ fn names_only_outer_data(e: Node, lp: Node, facts: &Facts, src: &str) -> bool {
     let mut stack = vec![e];
     let mut c = e.walk();
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" && !facts.is_binding_name(n.start_byte()) {
+        if n.kind_str() == "identifier" && !facts.is_binding_name(n.start_byte()) {
             if let Some(b) = facts.resolve(src, text(n, src), n.start_byte()) {
                 let scope = &facts.binding(b).scope;
                 let outer = scope.start < lp.start_byte()
@@ -337,7 +339,7 @@ fn names_only_outer_data(e: Node, lp: Node, facts: &Facts, src: &str) -> bool {
                 }
             }
         }
-        if n.kind() == "token_tree" {
+        if n.kind_str() == "token_tree" {
             return false;
         }
         stack.extend(n.named_children(&mut c));
@@ -360,8 +362,8 @@ fn from_outer(b: usize, lp: Node, facts: &Facts, src: &str, depth: u8) -> bool {
     };
     loop {
         e = unparen(e);
-        match e.kind() {
-            "reference_expression" | "field_expression" => match e.child_by_field_name("value") {
+        match e.kind_str() {
+            "reference_expression" | "field_expression" => match e.field("value") {
                 Some(v) => e = v,
                 None => return false,
             },
@@ -424,10 +426,8 @@ fn hoist_fix(
     // A capacity that depends on the iteration becomes a `reserve` where the `let` was.
     let (hoisted, reset) = match capacity {
         Some(cap) if !hoistable(cap, lp, facts, src) => {
-            let value = decl.child_by_field_name("value")?;
-            let path = value
-                .child_by_field_name("function")?
-                .child_by_field_name("path")?;
+            let value = decl.field("value")?;
+            let path = value.field("function")?.field("path")?;
             let start = value.start_byte() - decl.start_byte();
             let end = value.end_byte() - decl.start_byte();
             let hoisted = format!(
@@ -460,7 +460,7 @@ fn mentions_name(node: Node, name: &str, src: &str) -> bool {
     let mut stack = vec![node];
     let mut c = node.walk();
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" && text(n, src) == name {
+        if n.kind_str() == "identifier" && text(n, src) == name {
             return true;
         }
         stack.extend(n.children(&mut c));
@@ -471,22 +471,22 @@ fn mentions_name(node: Node, name: &str, src: &str) -> bool {
 /// Literals, and locals and fields bound before the loop, combined with `len()` and arithmetic.
 fn hoistable(e: Node, lp: Node, facts: &Facts, src: &str) -> bool {
     let e = unparen(e);
-    match e.kind() {
+    match e.kind_str() {
         "integer_literal" => true,
         "identifier" => facts
             .resolve(src, text(e, src), e.start_byte())
             .is_some_and(|b| facts.binding(b).scope.start < lp.start_byte()),
         "self" => true,
         "field_expression" => e
-            .child_by_field_name("value")
+            .field("value")
             .is_some_and(|v| hoistable(v, lp, facts, src)),
         "call_expression" => method_call(e).is_some_and(|(r, m, a)| {
             text(m, src) == "len" && a.named_child_count() == 0 && hoistable(r, lp, facts, src)
         }),
         "binary_expression" => {
-            e.child_by_field_name("left")
+            e.field("left")
                 .is_some_and(|l| hoistable(l, lp, facts, src))
-                && e.child_by_field_name("right")
+                && e.field("right")
                     .is_some_and(|r| hoistable(r, lp, facts, src))
         }
         _ => false,

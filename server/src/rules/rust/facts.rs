@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::syntax::{self, is_str_literal, last_segment, method_call, path_call, text, unparen};
 
 /// Where a `for` binding sits in its pattern, for element types.
@@ -254,51 +256,82 @@ impl Facts {
             structs: Vec::new(),
             imports: Vec::new(),
         };
-        // Iterative pre-order walk that carries each node's parent, grandparent and the run of
-        // attributes right before it, so that no `Node::parent` (a search from the root) or
-        // `prev_sibling` (a scan from the first sibling) is needed.
+        // One pre-order cursor walk that keeps, per level entered, the level's node, the
+        // siblings left and the run of attributes before the cursor's node, so that no
+        // `Node::parent` (a search from the root) or `prev_sibling` (a scan from the first
+        // sibling) is needed, and the cursor goes up after a last child instead of searching for
+        // a sibling that is not there.
+        struct Level<'t> {
+            node: Node<'t>,
+            left: u32,
+            attr_run: Option<usize>,
+        }
+        f.visit(
+            &Visit {
+                node: root,
+                parent: None,
+                grandparent: None,
+                attrs: 0..0,
+            },
+            src,
+        );
         let mut cursor = root.walk();
-        let mut pending = vec![Visit {
-            node: root,
-            parent: None,
-            grandparent: None,
-            attrs: 0..0,
-        }];
-        while let Some(v) = pending.pop() {
-            f.visit(&v, src);
-            let node = v.node;
-            if node.child_count() == 0 {
-                continue;
-            }
-            cursor.reset(node);
-            if !cursor.goto_first_child() {
-                continue;
-            }
-            let start = pending.len();
-            let mut attr_run: Option<usize> = None;
-            loop {
-                let c = cursor.node();
-                let kind = c.kind();
-                if kind == "attribute_item" {
-                    attr_run.get_or_insert(c.start_byte());
-                } else if c.is_named() && !matches!(kind, "line_comment" | "block_comment") {
-                    let attrs = attr_run
-                        .take()
-                        .map_or(c.start_byte()..c.start_byte(), |a| a..c.start_byte());
-                    if !matches!(kind, "string_literal" | "token_tree") {
-                        pending.push(Visit {
-                            node: c,
-                            parent: Some(node),
-                            grandparent: v.parent,
-                            attrs,
-                        });
-                    }
+        let n = root.child_count();
+        let mut levels = Vec::with_capacity(32);
+        if n > 0 && cursor.goto_first_child() {
+            levels.push(Level {
+                node: root,
+                left: n - 1,
+                attr_run: None,
+            });
+        }
+        'walk: while !levels.is_empty() {
+            let c = cursor.node();
+            let kind = c.kind_str();
+            let depth = levels.len();
+            let grandparent = depth.checked_sub(2).map(|i| levels[i].node);
+            let level = &mut levels[depth - 1];
+            let mut enter = 0;
+            if kind == "attribute_item" {
+                level.attr_run.get_or_insert(c.start_byte());
+            } else if c.is_named() && !matches!(kind, "line_comment" | "block_comment") {
+                let attrs = level
+                    .attr_run
+                    .take()
+                    .map_or(c.start_byte()..c.start_byte(), |a| a..c.start_byte());
+                // Leaves hold none of the kinds `visit` reads.
+                if !matches!(kind, "string_literal" | "token_tree") {
+                    enter = c.child_count();
                 }
-                if !cursor.goto_next_sibling() {
+                if enter > 0 {
+                    let v = Visit {
+                        node: c,
+                        parent: Some(level.node),
+                        grandparent,
+                        attrs,
+                    };
+                    f.visit(&v, src);
+                }
+            }
+            if enter > 0 && cursor.goto_first_child() {
+                levels.push(Level {
+                    node: c,
+                    left: enter - 1,
+                    attr_run: None,
+                });
+                continue;
+            }
+            loop {
+                let l = levels.last_mut().expect("a level is entered");
+                if l.left > 0 && cursor.goto_next_sibling() {
+                    l.left -= 1;
                     break;
                 }
+                levels.pop();
+                if levels.is_empty() || !cursor.goto_parent() {
+                    break 'walk;
+                }
             }
-            pending[start..].reverse();
         }
         sort_by_text(&mut f.bindings, src, |b| &b.name);
         f.binding_starts = f.bindings.iter().map(|b| b.name.start).collect();
@@ -312,19 +345,17 @@ impl Facts {
 
     fn visit(&mut self, v: &Visit, src: &str) {
         let node = v.node;
-        match node.kind() {
+        match node.kind_str() {
             "function_item" => self.visit_fn(v, src),
             "closure_expression" => {
-                let (Some(params), Some(body)) = (
-                    node.child_by_field_name("parameters"),
-                    node.child_by_field_name("body"),
-                ) else {
+                let (Some(params), Some(body)) = (node.field("parameters"), node.field("body"))
+                else {
                     return;
                 };
                 let callback = callback_call(node, src);
                 let mut c = params.walk();
                 for (i, p) in params.named_children(&mut c).enumerate() {
-                    if i == 0 && p.kind() != "parameter" {
+                    if i == 0 && p.kind_str() != "parameter" {
                         if let Some(call) = callback {
                             let ty = TySrc::Callback {
                                 call: call.byte_range(),
@@ -333,11 +364,8 @@ impl Facts {
                             continue;
                         }
                     }
-                    if p.kind() == "parameter" {
-                        let (Some(pat), ty) = (
-                            p.child_by_field_name("pattern"),
-                            p.child_by_field_name("type"),
-                        ) else {
+                    if p.kind_str() == "parameter" {
+                        let (Some(pat), ty) = (p.field("pattern"), p.field("type")) else {
                             continue;
                         };
                         let ty = ty.map_or(TySrc::None, |t| TySrc::Annot(t.byte_range()));
@@ -348,19 +376,16 @@ impl Facts {
                 }
             }
             "let_declaration" => {
-                let Some(pat) = node.child_by_field_name("pattern") else {
+                let Some(pat) = node.field("pattern") else {
                     return;
                 };
                 let end = v
                     .parent
-                    .filter(|p| p.kind() == "block")
+                    .filter(|p| p.kind_str() == "block")
                     .map_or(node.end_byte(), |b| b.end_byte());
-                let ty = match (
-                    node.child_by_field_name("type"),
-                    node.child_by_field_name("value"),
-                ) {
+                let ty = match (node.field("type"), node.field("value")) {
                     (Some(t), _) => TySrc::Annot(t.byte_range()),
-                    (None, Some(v)) if node.child_by_field_name("alternative").is_none() => {
+                    (None, Some(v)) if node.field("alternative").is_none() => {
                         TySrc::Init(v.byte_range())
                     }
                     _ => TySrc::None,
@@ -369,45 +394,43 @@ impl Facts {
             }
             "for_expression" => {
                 let (Some(pat), Some(value), Some(body)) = (
-                    node.child_by_field_name("pattern"),
-                    node.child_by_field_name("value"),
-                    node.child_by_field_name("body"),
+                    node.field("pattern"),
+                    node.field("value"),
+                    node.field("body"),
                 ) else {
                     return;
                 };
                 self.bind_for_pattern(pat, value.byte_range(), body.byte_range(), src);
             }
             "let_condition" => {
-                let Some(pat) = node.child_by_field_name("pattern") else {
+                let Some(pat) = node.field("pattern") else {
                     return;
                 };
                 // The bindings are visible in the `if`'s consequence or the `while`'s body (and in
                 // later conditions of a chain, which the consequence range does not cover: rare).
-                let is_owner = |o: &Node| matches!(o.kind(), "if_expression" | "while_expression");
+                let is_owner =
+                    |o: &Node| matches!(o.kind_str(), "if_expression" | "while_expression");
                 let owner = v.parent.filter(is_owner).or(v.grandparent.filter(is_owner));
                 let Some(owner) = owner else { return };
-                let field = if owner.kind() == "if_expression" {
+                let field = if owner.kind_str() == "if_expression" {
                     "consequence"
                 } else {
                     "body"
                 };
-                let Some(scope) = owner.child_by_field_name(field) else {
+                let Some(scope) = owner.field(field) else {
                     return;
                 };
                 let scope = node.end_byte()..scope.end_byte();
                 self.bind_pattern(pat, scope, TySrc::None, src);
             }
             "match_arm" => {
-                let Some(pat) = node.child_by_field_name("pattern") else {
+                let Some(pat) = node.field("pattern") else {
                     return;
                 };
                 self.bind_pattern(pat, pat.end_byte()..node.end_byte(), TySrc::None, src);
             }
             "field_declaration" => {
-                if let (Some(name), Some(ty)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("type"),
-                ) {
+                if let (Some(name), Some(ty)) = (node.field("name"), node.field("type")) {
                     self.fields.push(FieldDecl {
                         name: name.byte_range(),
                         ty: ty.byte_range(),
@@ -415,10 +438,7 @@ impl Facts {
                 }
             }
             "type_item" => {
-                if let (Some(name), Some(ty)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("type"),
-                ) {
+                if let (Some(name), Some(ty)) = (node.field("name"), node.field("type")) {
                     self.aliases.push(Named {
                         name: name.byte_range(),
                         body: ty.byte_range(),
@@ -426,10 +446,7 @@ impl Facts {
                 }
             }
             "struct_item" => {
-                if let (Some(name), Some(body)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("body"),
-                ) {
+                if let (Some(name), Some(body)) = (node.field("name"), node.field("body")) {
                     self.structs.push(Named {
                         name: name.byte_range(),
                         body: body.byte_range(),
@@ -437,7 +454,7 @@ impl Facts {
                 }
             }
             "use_declaration" => {
-                if let Some(arg) = node.child_by_field_name("argument") {
+                if let Some(arg) = node.field("argument") {
                     self.visit_use(arg, String::new(), src);
                 }
             }
@@ -453,26 +470,23 @@ impl Facts {
                 format!("{p}::{s}")
             }
         };
-        match node.kind() {
+        match node.kind_str() {
             "identifier" | "scoped_identifier" => {
                 let full = join(&prefix, text(node, src));
                 let leaf = last_segment(&full).to_owned();
                 self.imports.push((full, leaf));
             }
             "use_as_clause" => {
-                if let (Some(path), Some(alias)) = (
-                    node.child_by_field_name("path"),
-                    node.child_by_field_name("alias"),
-                ) {
+                if let (Some(path), Some(alias)) = (node.field("path"), node.field("alias")) {
                     self.imports
                         .push((join(&prefix, text(path, src)), text(alias, src).to_owned()));
                 }
             }
             "scoped_use_list" => {
                 let p = node
-                    .child_by_field_name("path")
+                    .field("path")
                     .map_or(prefix.clone(), |p| join(&prefix, text(p, src)));
-                if let Some(list) = node.child_by_field_name("list") {
+                if let Some(list) = node.field("list") {
                     self.visit_use(list, p, src);
                 }
             }
@@ -488,25 +502,22 @@ impl Facts {
 
     fn visit_fn(&mut self, v: &Visit, src: &str) {
         let node = v.node;
-        let (Some(name), Some(params)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("parameters"),
-        ) else {
+        let (Some(name), Some(params)) = (node.field("name"), node.field("parameters")) else {
             return;
         };
-        let body = node.child_by_field_name("body");
+        let body = node.field("body");
         let container = v
             .parent
-            .filter(|p| p.kind() == "declaration_list")
+            .filter(|p| p.kind_str() == "declaration_list")
             .and(v.grandparent);
-        let in_trait_impl = container
-            .is_some_and(|c| c.kind() == "impl_item" && c.child_by_field_name("trait").is_some());
-        let in_trait = container.is_some_and(|c| c.kind() == "trait_item");
+        let in_trait_impl =
+            container.is_some_and(|c| c.kind_str() == "impl_item" && c.field("trait").is_some());
+        let in_trait = container.is_some_and(|c| c.kind_str() == "trait_item");
         let mut visible = false;
         let mut is_extern = false;
         let mut c = node.walk();
         for child in node.children(&mut c) {
-            match child.kind() {
+            match child.kind_str() {
                 "visibility_modifier" => visible = true,
                 "function_modifiers" => is_extern |= text(child, src).contains("extern"),
                 _ => {}
@@ -523,16 +534,13 @@ impl Facts {
         let mut has_self = false;
         let mut c = params.walk();
         for p in params.named_children(&mut c) {
-            match p.kind() {
+            match p.kind_str() {
                 "self_parameter" => has_self = true,
                 "parameter" => {
-                    let (Some(pat), Some(ty)) = (
-                        p.child_by_field_name("pattern"),
-                        p.child_by_field_name("type"),
-                    ) else {
+                    let (Some(pat), Some(ty)) = (p.field("pattern"), p.field("type")) else {
                         continue;
                     };
-                    if pat.kind() == "self" {
+                    if pat.kind_str() == "self" {
                         has_self = true;
                         continue;
                     }
@@ -567,11 +575,11 @@ impl Facts {
 
     fn bind_pattern(&mut self, pat: Node, scope: Range<usize>, ty: TySrc, src: &str) {
         // A simple pattern: `x` or `mut x`.
-        let simple_ident = match pat.kind() {
+        let simple_ident = match pat.kind_str() {
             "identifier" => Some(pat),
             "mut_pattern" => pat
                 .named_children(&mut pat.walk())
-                .find(|c| c.kind() == "identifier"),
+                .find(|c| c.kind_str() == "identifier"),
             _ => None,
         };
         if let Some(id) = simple_ident {
@@ -586,12 +594,12 @@ impl Facts {
         }
         let mut stack: Vec<(Node, Option<Node>)> = vec![(pat, None)];
         while let Some((n, parent)) = stack.pop() {
-            match n.kind() {
+            match n.kind_str() {
                 "identifier" => {
-                    let parent_kind = parent.map(|p| p.kind());
+                    let parent_kind = parent.map(|p| p.kind_str());
                     let is_path = matches!(parent_kind, Some("scoped_identifier"))
                         || (matches!(parent_kind, Some("tuple_struct_pattern" | "struct_pattern"))
-                            && parent.and_then(|p| p.child_by_field_name("type")) == Some(n));
+                            && parent.and_then(|p| p.field("type")) == Some(n));
                     if !is_path && !looks_like_constant(text(n, src)) {
                         self.bindings.push(Binding {
                             name: n.byte_range(),
@@ -627,11 +635,13 @@ impl Facts {
                 });
             }
         };
-        match pat.kind() {
+        match pat.kind_str() {
             "identifier" => push(self, pat, ElemPos::Whole),
             "reference_pattern"
                 if pat.named_child_count() == 1
-                    && pat.named_child(0).is_some_and(|c| c.kind() == "identifier") =>
+                    && pat
+                        .named_child(0)
+                        .is_some_and(|c| c.kind_str() == "identifier") =>
             {
                 push(self, pat.named_child(0).expect("checked"), ElemPos::Deref)
             }
@@ -639,11 +649,11 @@ impl Facts {
                 if pat.named_child_count() <= 4
                     && pat
                         .named_children(&mut pat.walk())
-                        .all(|c| c.kind() == "identifier" || c.kind() == "_") =>
+                        .all(|c| c.kind_str() == "identifier" || c.kind_str() == "_") =>
             {
                 let mut c = pat.walk();
                 for (i, id) in pat.named_children(&mut c).enumerate() {
-                    if id.kind() == "identifier" {
+                    if id.kind_str() == "identifier" {
                         push(self, id, ElemPos::Tuple(i as u8));
                     }
                 }
@@ -768,8 +778,8 @@ impl Facts {
             refs: 0,
             node: Some(ty.byte_range()),
         };
-        match ty.kind() {
-            "reference_type" => match ty.child_by_field_name("type") {
+        match ty.kind_str() {
+            "reference_type" => match ty.field("type") {
                 Some(inner) => self
                     .classify_type_depth(root, src, inner, depth + 1)
                     .refd(1),
@@ -785,9 +795,9 @@ impl Facts {
             "pointer_type" | "function_type" | "never_type" | "unit_type" => Ty::of(Base::Copy),
             "array_type" => {
                 let elem = ty
-                    .child_by_field_name("element")
+                    .field("element")
                     .map(|e| self.classify_type_depth(root, src, e, depth + 1));
-                if ty.child_by_field_name("length").is_none() {
+                if ty.field("length").is_none() {
                     return with_node(Base::Slice);
                 }
                 match elem {
@@ -822,12 +832,12 @@ impl Facts {
                 }
             }
             "generic_type" => {
-                let Some(head) = ty.child_by_field_name("type") else {
+                let Some(head) = ty.field("type") else {
                     return Ty::UNKNOWN;
                 };
-                let first_arg = ty.child_by_field_name("type_arguments").and_then(|a| {
+                let first_arg = ty.field("type_arguments").and_then(|a| {
                     a.named_children(&mut a.walk())
-                        .find(|c| !matches!(c.kind(), "lifetime"))
+                        .find(|c| !matches!(c.kind_str(), "lifetime"))
                 });
                 match last_segment(text(head, src)) {
                     "Vec" => with_node(Base::Vec),
@@ -867,8 +877,8 @@ impl Facts {
             let mut cheap = true;
             let mut c = body.walk();
             for field in body.named_children(&mut c) {
-                let ty = match field.kind() {
-                    "field_declaration" => field.child_by_field_name("type"),
+                let ty = match field.kind_str() {
+                    "field_declaration" => field.field("type"),
                     k if k.ends_with("_type")
                         || k == "type_identifier"
                         || k == "scoped_type_identifier" =>
@@ -898,11 +908,11 @@ impl Facts {
         let Some(node) = container.node.as_ref().and_then(|r| find_node(root, r)) else {
             return Ty::UNKNOWN;
         };
-        let arg = match node.kind() {
-            "array_type" => node.child_by_field_name("element"),
-            "generic_type" => node.child_by_field_name("type_arguments").and_then(|a| {
+        let arg = match node.kind_str() {
+            "array_type" => node.field("element"),
+            "generic_type" => node.field("type_arguments").and_then(|a| {
                 a.named_children(&mut a.walk())
-                    .filter(|c| c.kind() != "lifetime")
+                    .filter(|c| c.kind_str() != "lifetime")
                     .nth(index)
             }),
             _ => None,
@@ -986,9 +996,9 @@ impl Facts {
                 (Ty::UNKNOWN, None)
             }
         };
-        match iter.kind() {
+        match iter.kind_str() {
             "reference_expression" => {
-                let Some(inner) = iter.child_by_field_name("value") else {
+                let Some(inner) = iter.field("value") else {
                     return unknown;
                 };
                 let t = self.expr_type_depth(root, src, inner, depth + 1);
@@ -1057,26 +1067,26 @@ impl Facts {
             return Ty::UNKNOWN;
         }
         let expr = unparen(expr);
-        match expr.kind() {
+        match expr.kind_str() {
             "identifier" => match self.resolve(src, text(expr, src), expr.start_byte()) {
                 Some(i) => self.binding_type_depth(root, src, i, depth + 1),
                 None => Ty::UNKNOWN,
             },
             "field_expression" => {
-                let Some(field) = expr.child_by_field_name("field") else {
+                let Some(field) = expr.field("field") else {
                     return Ty::UNKNOWN;
                 };
-                if field.kind() != "field_identifier" {
+                if field.kind_str() != "field_identifier" {
                     return Ty::UNKNOWN;
                 }
                 self.field_type(root, src, text(field, src))
             }
-            "reference_expression" => match expr.child_by_field_name("value") {
+            "reference_expression" => match expr.field("value") {
                 Some(v) => self.expr_type_depth(root, src, v, depth + 1).refd(1),
                 None => Ty::UNKNOWN,
             },
             "unary_expression" => {
-                let is_deref = expr.child(0).is_some_and(|op| op.kind() == "*");
+                let is_deref = expr.child(0).is_some_and(|op| op.kind_str() == "*");
                 match expr.named_child(0) {
                     Some(v) if is_deref => {
                         let t = self.expr_type_depth(root, src, v, depth + 1);
@@ -1096,11 +1106,11 @@ impl Facts {
                 Ty::of(Base::Copy)
             }
             "type_cast_expression" => expr
-                .child_by_field_name("type")
+                .field("type")
                 .map_or(Ty::UNKNOWN, |t| self.classify_type(root, src, t)),
             "macro_invocation" => {
                 let name = expr
-                    .child_by_field_name("macro")
+                    .field("macro")
                     .map_or("", |m| last_segment(text(m, src)));
                 match name {
                     "format" => Ty::of(Base::String),
@@ -1147,10 +1157,10 @@ impl Facts {
                     }
                 }
                 "collect" => {
-                    let f = call.child_by_field_name("function");
+                    let f = call.field("function");
                     match f
-                        .filter(|f| f.kind() == "generic_function")
-                        .and_then(|f| f.child_by_field_name("type_arguments"))
+                        .filter(|f| f.kind_str() == "generic_function")
+                        .and_then(|f| f.field("type_arguments"))
                     {
                         Some(args) => match args.named_child(0) {
                             Some(t) => self.classify_type(root, src, t),
@@ -1228,7 +1238,7 @@ impl Facts {
             return false;
         }
         let e = unparen(e);
-        match e.kind() {
+        match e.kind_str() {
             "integer_literal" => {
                 let t = text(e, src);
                 t.ends_with("usize") || t.bytes().all(|b| b.is_ascii_digit() || b == b'_')
@@ -1245,7 +1255,7 @@ impl Facts {
                     // `let n = 10;` takes its type from later uses: not known here.
                     TySrc::Init(r) => find_node(root, r).is_some_and(|n| {
                         let n = unparen(n);
-                        if n.kind() == "integer_literal" {
+                        if n.kind_str() == "integer_literal" {
                             text(n, src).ends_with("usize")
                         } else {
                             self.is_usize_depth(root, src, n, depth + 1)
@@ -1255,20 +1265,18 @@ impl Facts {
                 }
             }
             "field_expression" => {
-                let Some(field) = e.child_by_field_name("field") else {
+                let Some(field) = e.field("field") else {
                     return false;
                 };
                 let decls = equal_range(&self.fields, src, text(field, src), |f| &f.name);
                 !decls.is_empty() && decls.iter().all(|d| &src[d.ty.clone()] == "usize")
             }
             "binary_expression" => {
-                let op = e
-                    .child_by_field_name("operator")
-                    .map_or("", |o| text(o, src));
+                let op = e.field("operator").map_or("", |o| text(o, src));
                 matches!(op, "+" | "-" | "*" | "/")
-                    && e.child_by_field_name("left")
+                    && e.field("left")
                         .is_some_and(|l| self.is_usize_depth(root, src, l, depth + 1))
-                    && e.child_by_field_name("right")
+                    && e.field("right")
                         .is_some_and(|r| self.is_usize_depth(root, src, r, depth + 1))
             }
             _ => false,
@@ -1300,7 +1308,7 @@ impl Facts {
             if node.end_byte() <= b.scope.start || node.start_byte() >= b.scope.end {
                 continue;
             }
-            let kind = node.kind();
+            let kind = node.kind_str();
             if kind == "identifier" || kind == "self" {
                 if text(node, src) != name
                     || node.byte_range() == b.name
@@ -1308,10 +1316,10 @@ impl Facts {
                 {
                     continue;
                 }
-                let in_tt = node.parent().is_some_and(|p| p.kind() == "token_tree");
+                let in_tt = node.parent().is_some_and(|p| p.kind_str() == "token_tree");
                 if in_tt {
-                    let prev = node.prev_sibling().map(|p| p.kind());
-                    let next = node.next_sibling().map(|n| n.kind());
+                    let prev = node.prev_sibling().map(|p| p.kind_str());
+                    let next = node.next_sibling().map(|n| n.kind_str());
                     if matches!(prev, Some("." | "::" | "$" | "'"))
                         || matches!(next, Some("!" | "::" | ":"))
                     {
@@ -1334,7 +1342,7 @@ impl Facts {
                 continue;
             }
             if kind == "string_literal" || kind == "raw_string_literal" {
-                if node.parent().is_some_and(|p| p.kind() == "token_tree")
+                if node.parent().is_some_and(|p| p.kind_str() == "token_tree")
                     && fmt_macros
                         .iter()
                         .any(|r| syntax::within(&node.byte_range(), r))
@@ -1347,9 +1355,7 @@ impl Facts {
                 continue;
             }
             if kind == "macro_invocation" {
-                let mname = node
-                    .child_by_field_name("macro")
-                    .map_or("", |m| text(m, src));
+                let mname = node.field("macro").map_or("", |m| text(m, src));
                 if syntax::is_formatting_macro(mname) || syntax::is_comparing_macro(mname) {
                     fmt_macros.push(node.byte_range());
                 }
@@ -1409,7 +1415,7 @@ fn is_value_identifier(node: Node) -> bool {
     let Some(parent) = node.parent() else {
         return false;
     };
-    match parent.kind() {
+    match parent.kind_str() {
         "scoped_identifier"
         | "scoped_type_identifier"
         | "label"
@@ -1420,12 +1426,10 @@ fn is_value_identifier(node: Node) -> bool {
         | "lifetime"
         | "macro_definition"
         | "enum_variant" => false,
-        "macro_invocation" => parent.child_by_field_name("macro") != Some(node),
-        "tuple_struct_pattern" | "struct_pattern" => {
-            parent.child_by_field_name("type") != Some(node)
-        }
+        "macro_invocation" => parent.field("macro") != Some(node),
+        "tuple_struct_pattern" | "struct_pattern" => parent.field("type") != Some(node),
         "function_item" | "struct_item" | "enum_item" | "type_item" | "const_item"
-        | "static_item" | "mod_item" => parent.child_by_field_name("name") != Some(node),
+        | "static_item" | "mod_item" => parent.field("name") != Some(node),
         "generic_function" => true,
         _ => true,
     }
@@ -1436,7 +1440,7 @@ fn is_value_identifier(node: Node) -> bool {
 fn callback_call<'t>(closure: Node<'t>, src: &str) -> Option<Node<'t>> {
     let args = closure
         .parent()
-        .filter(|a| a.kind() == "arguments" && a.named_child_count() == 1)?;
+        .filter(|a| a.kind_str() == "arguments" && a.named_child_count() == 1)?;
     let call = args.parent()?;
     let (_, name, _) = method_call(call)?;
     matches!(
@@ -1527,7 +1531,7 @@ pub(crate) fn find_node<'t>(root: Node<'t>, range: &Range<usize>) -> Option<Node
 fn find_type_node<'t>(root: Node<'t>, range: &Range<usize>) -> Option<Node<'t>> {
     let mut n = root.descendant_for_byte_range(range.start, range.end)?;
     loop {
-        if n.byte_range() == *range && n.is_named() && is_type_kind(n.kind()) {
+        if n.byte_range() == *range && n.is_named() && is_type_kind(n.kind_str()) {
             return Some(n);
         }
         if n.start_byte() < range.start || n.end_byte() > range.end {

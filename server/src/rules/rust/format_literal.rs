@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::syntax::text;
 
 use crate::engine::{Ctx, Edit, Fix};
@@ -70,9 +72,9 @@ fn parse_template(lit: &str) -> Template<'_> {
 /// Whether a token can be part of an expression that takes `.to_string()` without parentheses.
 fn is_postfix_token(t: Node, src: &str) -> bool {
     matches!(
-        t.kind(),
+        t.kind_str(),
         "identifier" | "self" | "token_tree" | "." | "::" | "?" | "crate" | "super"
-    ) || (t.kind().ends_with("literal") && !text(t, src).starts_with('-'))
+    ) || (t.kind_str().ends_with("literal") && !text(t, src).starts_with('-'))
 }
 
 /// The argument tokens of a `format!` call: `(lit, first argument's first and last tokens, and
@@ -93,7 +95,8 @@ fn split_args<'t>(tt: Node<'t>, src: &str) -> Option<Args<'t>> {
         return None;
     }
     let lit = c.node();
-    if !matches!(lit.kind(), "string_literal" | "raw_string_literal") || !c.goto_next_sibling() {
+    if !matches!(lit.kind_str(), "string_literal" | "raw_string_literal") || !c.goto_next_sibling()
+    {
         return None;
     }
     let close = tt.child(tt.child_count().checked_sub(1)?)?;
@@ -104,7 +107,7 @@ fn split_args<'t>(tt: Node<'t>, src: &str) -> Option<Args<'t>> {
         if t.id() == close.id() {
             break;
         }
-        match t.kind() {
+        match t.kind_str() {
             "," if arg.is_none() && !after_comma => after_comma = true,
             "," => {
                 // A trailing comma after the single argument is fine; a second argument is not.
@@ -137,7 +140,7 @@ fn split_args<'t>(tt: Node<'t>, src: &str) -> Option<Args<'t>> {
 }
 
 pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
-    let Some(name) = node.child_by_field_name("macro") else {
+    let Some(name) = node.field("macro") else {
         return;
     };
     if !matches!(
@@ -149,7 +152,7 @@ pub(crate) fn format_literal(node: Node, cx: &mut Ctx) {
     let mut walker = node.walk();
     let Some(tt) = node
         .named_children(&mut walker)
-        .find(|c| c.kind() == "token_tree")
+        .find(|c| c.kind_str() == "token_tree")
     else {
         return;
     };

@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::Facts;
 use super::owned_ref_param::{safe_arg_fn, safe_arg_method};
 use super::syntax::{self, is_str_literal, method_call, path_call, text, unparen};
@@ -37,7 +39,7 @@ pub(crate) fn literal_conversion<'t>(call: Node<'t>, src: &str) -> Option<Node<'
     if path != "String" || name != "from" {
         return None;
     }
-    let arg = syntax::single_arg(call.child_by_field_name("arguments")?)?;
+    let arg = syntax::single_arg(call.field("arguments")?)?;
     is_str_literal(arg, src).then_some(arg)
 }
 
@@ -62,18 +64,13 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
         return;
     };
     let lit_text = cx.text(lit);
-    let (message, fix): (&'static str, Option<Fix>) = match parent.kind() {
+    let (message, fix): (&'static str, Option<Fix>) = match parent.kind_str() {
         "binary_expression" => {
-            let op = parent
-                .child_by_field_name("operator")
-                .map_or("", |o| cx.text(o));
+            let op = parent.field("operator").map_or("", |o| cx.text(o));
             if op != "==" && op != "!=" {
                 return;
             }
-            let (Some(left), Some(right)) = (
-                parent.child_by_field_name("left"),
-                parent.child_by_field_name("right"),
-            ) else {
+            let (Some(left), Some(right)) = (parent.field("left"), parent.field("right")) else {
                 return;
             };
             let other = unparen(if unparen(left).id() == node.id() {
@@ -82,12 +79,12 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
                 left
             });
             let mut edits = vec![Edit::replace(node.byte_range(), lit_text)];
-            let applicability = match other.kind() {
+            let applicability = match other.kind_str() {
                 "identifier" | "field_expression" | "call_expression" | "string_literal"
                 | "raw_string_literal" | "binary_expression" => Applicability::Safe,
                 "macro_invocation"
                     if other
-                        .child_by_field_name("macro")
+                        .field("macro")
                         .is_some_and(|m| text(m, src) == "format") =>
                 {
                     Applicability::Safe
@@ -107,7 +104,7 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
         "reference_expression" => {
             if parent
                 .child(1)
-                .is_some_and(|c| c.kind() == "mutable_specifier")
+                .is_some_and(|c| c.kind_str() == "mutable_specifier")
             {
                 return;
             }
@@ -115,14 +112,13 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
             // In an array, a struct field or a generic binding the `&String` may be the point.
             let target = syntax::parent_unparen(parent);
             let typed_str = target
-                .filter(|g| g.kind() == "let_declaration")
-                .and_then(|g| g.child_by_field_name("type"))
+                .filter(|g| g.kind_str() == "let_declaration")
+                .and_then(|g| g.field("type"))
                 .is_some_and(|t| {
-                    t.kind() == "reference_type"
-                        && t.child_by_field_name("type")
-                            .is_some_and(|i| cx.text(i) == "str")
+                    t.kind_str() == "reference_type"
+                        && t.field("type").is_some_and(|i| cx.text(i) == "str")
                 });
-            if !typed_str && target.is_none_or(|g| g.kind() != "arguments") {
+            if !typed_str && target.is_none_or(|g| g.kind_str() != "arguments") {
                 return;
             }
             let facts = super::facts(cx);
@@ -139,13 +135,15 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
             )
         }
         "field_expression" => {
-            let Some(field) = parent.child_by_field_name("field") else {
+            let Some(field) = parent.field("field") else {
                 return;
             };
-            let call = parent.parent().filter(|c| c.kind() == "call_expression");
+            let call = parent
+                .parent()
+                .filter(|c| c.kind_str() == "call_expression");
             let Some(call) = call.filter(|c| {
                 cx.text(field) == "as_str"
-                    && c.child_by_field_name("arguments")
+                    && c.field("arguments")
                         .is_some_and(|a| a.named_child_count() == 0)
             }) else {
                 return;
@@ -167,17 +165,18 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
 fn borrowed_applicability(reference: Node, facts: &Facts, cx: &Ctx) -> Option<Applicability> {
     let src = cx.src();
     let parent = syntax::parent_unparen(reference)?;
-    match parent.kind() {
+    match parent.kind_str() {
         "let_declaration" => {
-            let is_str = parent.child_by_field_name("type").is_some_and(|t| {
-                t.kind() == "reference_type"
-                    && t.child_by_field_name("type")
-                        .is_some_and(|i| text(i, src) == "str")
+            let is_str = parent.field("type").is_some_and(|t| {
+                t.kind_str() == "reference_type"
+                    && t.field("type").is_some_and(|i| text(i, src) == "str")
             });
             is_str.then_some(Applicability::Safe)
         }
         "arguments" => {
-            let call = parent.parent().filter(|c| c.kind() == "call_expression")?;
+            let call = parent
+                .parent()
+                .filter(|c| c.kind_str() == "call_expression")?;
             let mut c = parent.walk();
             let arg_index = parent
                 .named_children(&mut c)
@@ -191,13 +190,13 @@ fn borrowed_applicability(reference: Node, facts: &Facts, cx: &Ctx) -> Option<Ap
                 return param_is_str(facts, cx, name, arg_index, true)
                     .then_some(Applicability::Safe);
             }
-            let f = call.child_by_field_name("function")?;
+            let f = call.field("function")?;
             if safe_arg_fn(text(f, src)) {
                 return Some(Applicability::Safe);
             }
-            let name = match f.kind() {
+            let name = match f.kind_str() {
                 "identifier" => text(f, src),
-                "scoped_identifier" => f.child_by_field_name("name").map_or("", |n| text(n, src)),
+                "scoped_identifier" => f.field("name").map_or("", |n| text(n, src)),
                 _ => return None,
             };
             param_is_str(facts, cx, name, arg_index, false).then_some(Applicability::Safe)

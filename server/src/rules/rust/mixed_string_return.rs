@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::literal_to_string::literal_conversion;
 use super::syntax::{self, last_segment, path_call, text};
 use crate::engine::{Ctx, Edit, Fix};
@@ -30,10 +32,10 @@ enum Path<'t> {
 }
 
 pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
-    let Some(ret) = node.child_by_field_name("return_type") else {
+    let Some(ret) = node.field("return_type") else {
         return;
     };
-    if !matches!(ret.kind(), "type_identifier" | "scoped_type_identifier")
+    if !matches!(ret.kind_str(), "type_identifier" | "scoped_type_identifier")
         || !matches!(
             cx.text(ret),
             "String" | "std::string::String" | "alloc::string::String"
@@ -41,13 +43,11 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
     {
         return;
     }
-    let Some(body) = node.child_by_field_name("body") else {
+    let Some(body) = node.field("body") else {
         return;
     };
     let src = cx.src();
-    let fn_name = node
-        .child_by_field_name("name")
-        .map_or("", |n| text(n, src));
+    let fn_name = node.field("name").map_or("", |n| text(n, src));
     let mut values: Vec<(Node, Path)> = Vec::new();
     let mut unknown_shape = false;
     let mut conditional = false;
@@ -68,7 +68,7 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
             Path::Empty
         } else {
             if matches!(
-                v.kind(),
+                v.kind_str(),
                 "block" | "if_expression" | "loop_expression" | "unsafe_block"
             ) {
                 unknown_shape = true;
@@ -95,8 +95,8 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
         }
     }
     let recursive = values.iter().any(|(v, _)| {
-        v.kind() == "call_expression"
-            && v.child_by_field_name("function")
+        v.kind_str() == "call_expression"
+            && v.field("function")
                 .is_some_and(|f| last_segment(text(f, src)) == fn_name)
     });
     let fix = if unknown_shape || recursive || conditional {
@@ -127,21 +127,21 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
 fn under_cfg(v: Node, body: Node, src: &str) -> bool {
     let mut n = v;
     while n.id() != body.id() {
-        if n.kind() == "match_arm" {
+        if n.kind_str() == "match_arm" {
             let mut c = n.walk();
             let cfg = n
                 .named_children(&mut c)
-                .any(|a| a.kind() == "attribute_item" && text(a, src).contains("cfg"));
+                .any(|a| a.kind_str() == "attribute_item" && text(a, src).contains("cfg"));
             if cfg {
                 return true;
             }
         }
         if matches!(
-            n.kind(),
+            n.kind_str(),
             "match_arm" | "expression_statement" | "let_declaration"
         ) {
             let mut prev = n.prev_named_sibling();
-            while let Some(p) = prev.filter(|p| p.kind() == "attribute_item") {
+            while let Some(p) = prev.filter(|p| p.kind_str() == "attribute_item") {
                 if text(p, src).contains("cfg") {
                     return true;
                 }

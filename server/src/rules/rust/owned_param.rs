@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Facts, FnSig, Use};
 use super::literal_to_string::literal_conversion;
 use super::syntax::{
@@ -30,11 +32,11 @@ enum Kind {
 }
 
 pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
-    let Some(ty) = node.child_by_field_name("type") else {
+    let Some(ty) = node.field("type") else {
         return;
     };
     let src = cx.src();
-    let (kind, borrowed) = match ty.kind() {
+    let (kind, borrowed) = match ty.kind_str() {
         "type_identifier" if cx.text(ty) == "String" => (Kind::String, "&str".to_owned()),
         "scoped_type_identifier"
             if matches!(cx.text(ty), "std::string::String" | "alloc::string::String") =>
@@ -42,14 +44,11 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
             (Kind::String, "&str".to_owned())
         }
         "generic_type" => {
-            let head = ty.child_by_field_name("type").map_or("", |h| text(h, src));
+            let head = ty.field("type").map_or("", |h| text(h, src));
             if !matches!(head, "Vec" | "std::vec::Vec" | "alloc::vec::Vec") {
                 return;
             }
-            let Some(arg) = ty
-                .child_by_field_name("type_arguments")
-                .and_then(syntax::single_arg)
-            else {
+            let Some(arg) = ty.field("type_arguments").and_then(syntax::single_arg) else {
                 return;
             };
             (Kind::Vec, format!("&[{}]", text(arg, src)))
@@ -57,25 +56,25 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
         _ => return,
     };
     let Some(pattern) = node
-        .child_by_field_name("pattern")
-        .filter(|p| p.kind() == "identifier")
+        .field("pattern")
+        .filter(|p| p.kind_str() == "identifier")
     else {
         return;
     };
     if node
         .child(0)
-        .is_some_and(|c| c.kind() == "mutable_specifier")
+        .is_some_and(|c| c.kind_str() == "mutable_specifier")
     {
         return;
     }
     let Some(func) = node
         .parent()
-        .filter(|p| p.kind() == "parameters")
+        .filter(|p| p.kind_str() == "parameters")
         .and_then(|p| p.parent())
     else {
         return;
     };
-    if func.kind() != "function_item" {
+    if func.kind_str() != "function_item" {
         return;
     }
     let facts = super::facts(cx);
@@ -93,11 +92,11 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
     let mut c = func.walk();
     let is_async = func
         .children(&mut c)
-        .any(|m| m.kind() == "function_modifiers" && text(m, src).contains("async"));
+        .any(|m| m.kind_str() == "function_modifiers" && text(m, src).contains("async"));
     if is_async {
         return;
     }
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.field("body") else {
         return;
     };
     let fn_name = cx.slice(sig.name.clone());
@@ -143,21 +142,23 @@ fn read_use(u: Use, kind: Kind, cx: &Ctx, edits: &mut Vec<Edit>) -> bool {
     // A `move` closure would capture the borrow instead of the value.
     let mut a = n.parent();
     while let Some(p) = a {
-        if p.kind() == "closure_expression" && p.child(0).is_some_and(|m| m.kind() == "move") {
+        if p.kind_str() == "closure_expression"
+            && p.child(0).is_some_and(|m| m.kind_str() == "move")
+        {
             return false;
         }
-        if p.kind() == "function_item" {
+        if p.kind_str() == "function_item" {
             break;
         }
         a = p.parent();
     }
     let Some(p) = n.parent() else { return false };
-    match p.kind() {
-        "field_expression" if p.child_by_field_name("value") == Some(n) => {
-            let Some(field) = p.child_by_field_name("field") else {
+    match p.kind_str() {
+        "field_expression" if p.field("value") == Some(n) => {
+            let Some(field) = p.field("field") else {
                 return false;
             };
-            let Some(call) = p.parent().filter(|c| c.kind() == "call_expression") else {
+            let Some(call) = p.parent().filter(|c| c.kind_str() == "call_expression") else {
                 return false;
             };
             if method_call(call).is_none_or(|(r, _, _)| r.id() != n.id()) {
@@ -193,25 +194,25 @@ fn read_use(u: Use, kind: Kind, cx: &Ctx, edits: &mut Vec<Edit>) -> bool {
             // `x[i] = …` needs ownership (or `mut`); reads are fine.
             p.parent().is_none_or(|g| {
                 !matches!(
-                    g.kind(),
+                    g.kind_str(),
                     "assignment_expression" | "compound_assignment_expr"
-                ) || g.child_by_field_name("left") != Some(p)
+                ) || g.field("left") != Some(p)
             })
         }
         "binary_expression" => {
-            let op = p
-                .child_by_field_name("operator")
-                .map_or("", |o| text(o, src));
+            let op = p.field("operator").map_or("", |o| text(o, src));
             matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=")
         }
         "reference_expression" => {
-            if p.child(1).is_some_and(|c| c.kind() == "mutable_specifier") {
+            if p.child(1)
+                .is_some_and(|c| c.kind_str() == "mutable_specifier")
+            {
                 return false;
             }
             edits.push(Edit::replace(p.byte_range(), text(n, src)));
             true
         }
-        "unary_expression" => p.child(0).is_some_and(|op| op.kind() == "*"),
+        "unary_expression" => p.child(0).is_some_and(|op| op.kind_str() == "*"),
         _ => false,
     }
 }
@@ -220,28 +221,26 @@ fn read_token(n: Node, kind: Kind, cx: &Ctx, edits: &mut Vec<Edit>) -> bool {
     let src = cx.src();
     let mut mac = n.parent();
     while let Some(m) = mac {
-        if m.kind() == "macro_invocation" {
+        if m.kind_str() == "macro_invocation" {
             break;
         }
         mac = m.parent();
     }
     let Some(mac) = mac else { return false };
-    let mac_name = mac
-        .child_by_field_name("macro")
-        .map_or("", |m| text(m, src));
-    let prev = n.prev_sibling().map(|p| p.kind());
+    let mac_name = mac.field("macro").map_or("", |m| text(m, src));
+    let prev = n.prev_sibling().map(|p| p.kind_str());
     let next = n.next_sibling();
-    match next.map(|t| t.kind()) {
+    match next.map(|t| t.kind_str()) {
         Some(".") => {
             let Some(m) = next
                 .and_then(|t| t.next_sibling())
-                .filter(|t| t.kind() == "identifier")
+                .filter(|t| t.kind_str() == "identifier")
             else {
                 return false;
             };
             let Some(args) = m
                 .next_sibling()
-                .filter(|t| t.kind() == "token_tree" && text(*t, src).starts_with('('))
+                .filter(|t| t.kind_str() == "token_tree" && text(*t, src).starts_with('('))
             else {
                 return false;
             };
@@ -312,21 +311,19 @@ fn call_site_edits(
     let mut stack = vec![root];
     let mut c = root.walk();
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_str() {
             "call_expression" => {
-                let args = n.child_by_field_name("arguments");
+                let args = n.field("arguments");
                 let target = if let Some((_, m, _)) = method_call(n) {
                     (text(m, src) == name && sig.has_self).then_some(param_index)
                 } else {
-                    let f = n.child_by_field_name("function");
-                    let callee = f.map_or("", |f| match f.kind() {
+                    let f = n.field("function");
+                    let callee = f.map_or("", |f| match f.kind_str() {
                         "identifier" => text(f, src),
-                        "scoped_identifier" => {
-                            f.child_by_field_name("name").map_or("", |x| text(x, src))
-                        }
+                        "scoped_identifier" => f.field("name").map_or("", |x| text(x, src)),
                         _ => "",
                     });
-                    let via_path = f.is_some_and(|f| f.kind() == "scoped_identifier");
+                    let via_path = f.is_some_and(|f| f.kind_str() == "scoped_identifier");
                     if callee != name {
                         None
                     } else if sig.has_self {
@@ -350,7 +347,7 @@ fn call_site_edits(
             "token_tree" => {
                 let mut tc = n.walk();
                 if n.children(&mut tc)
-                    .any(|t| t.kind() == "identifier" && text(t, src) == name)
+                    .any(|t| t.kind_str() == "identifier" && text(t, src) == name)
                 {
                     return false;
                 }
@@ -380,14 +377,14 @@ fn borrow_arg(arg: Node, src: &str) -> Edit {
             }
         }
     }
-    if arg.kind() == "macro_invocation"
+    if arg.kind_str() == "macro_invocation"
         && arg
-            .child_by_field_name("macro")
+            .field("macro")
             .is_some_and(|m| last_segment(text(m, src)) == "vec")
     {
         return Edit::insert(arg.start_byte(), "&");
     }
-    if is_postfix_operand(arg) || arg.kind() == "macro_invocation" {
+    if is_postfix_operand(arg) || arg.kind_str() == "macro_invocation" {
         Edit::insert(arg.start_byte(), "&")
     } else {
         Edit::replace(arg.byte_range(), format!("&({})", text(arg, src)))

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Facts, Use};
 use super::syntax::{self, last_segment, needs_owned, text, type_sensitive};
 use crate::engine::{Applicability, Ctx, Edit, Fix};
@@ -70,10 +72,10 @@ pub(crate) enum Verdict {
 /// `type` (the referenced type of a `&T` parameter) as an owned collection, and the text of its
 /// borrowed form.
 pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Owned, Cow<'s, str>)> {
-    match ty.kind() {
+    match ty.kind_str() {
         "type_identifier" | "scoped_type_identifier" => {
             let t = text(ty, src);
-            if ty.kind() == "scoped_type_identifier"
+            if ty.kind_str() == "scoped_type_identifier"
                 && !t.starts_with("std::")
                 && !t.starts_with("alloc::")
                 && !t.starts_with("::std::")
@@ -94,10 +96,10 @@ pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Own
             }
         }
         "generic_type" => {
-            let head = text(ty.child_by_field_name("type")?, src);
-            let args = ty.child_by_field_name("type_arguments")?;
+            let head = text(ty.field("type")?, src);
+            let args = ty.field("type_arguments")?;
             let arg = syntax::single_arg(args)?;
-            if matches!(arg.kind(), "lifetime") {
+            if matches!(arg.kind_str(), "lifetime") {
                 return None;
             }
             let arg_text = text(arg, src);
@@ -106,8 +108,8 @@ pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Own
                     Some((Owned::Vec, Cow::Owned(format!("[{arg_text}]"))))
                 }
                 "Box" | "std::boxed::Box" | "alloc::boxed::Box" => {
-                    let needs_parens = arg.kind() == "dynamic_type" && arg_text.contains('+')
-                        || arg.kind() == "bounded_type";
+                    let needs_parens = arg.kind_str() == "dynamic_type" && arg_text.contains('+')
+                        || arg.kind_str() == "bounded_type";
                     let t = if needs_parens {
                         Cow::Owned(format!("({arg_text})"))
                     } else {
@@ -123,45 +125,45 @@ pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Own
 }
 
 pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
-    let Some(ty) = node.child_by_field_name("type") else {
+    let Some(ty) = node.field("type") else {
         return;
     };
-    if ty.kind() != "reference_type" {
+    if ty.kind_str() != "reference_type" {
         return;
     }
-    let Some(inner) = ty.child_by_field_name("type") else {
+    let Some(inner) = ty.field("type") else {
         return;
     };
     if !matches!(
-        inner.kind(),
+        inner.kind_str(),
         "type_identifier" | "scoped_type_identifier" | "generic_type"
     ) {
         return;
     }
     let src = cx.src();
     // Cheap textual filter before any facts.
-    let head = inner.child_by_field_name("type").unwrap_or(inner);
+    let head = inner.field("type").unwrap_or(inner);
     if !matches!(
         last_segment(text(head, src)),
         "String" | "Vec" | "Box" | "PathBuf" | "OsString"
     ) {
         return;
     }
-    let Some(pattern) = node.child_by_field_name("pattern") else {
+    let Some(pattern) = node.field("pattern") else {
         return;
     };
-    if !matches!(pattern.kind(), "identifier" | "_") {
+    if !matches!(pattern.kind_str(), "identifier" | "_") {
         return;
     }
     // Only named fns: not closures, not trait definitions or impls of a trait.
     let Some(func) = node
         .parent()
-        .filter(|p| p.kind() == "parameters")
+        .filter(|p| p.kind_str() == "parameters")
         .and_then(|p| p.parent())
     else {
         return;
     };
-    if func.kind() != "function_item" {
+    if func.kind_str() != "function_item" {
         return;
     }
     let facts = super::facts(cx);
@@ -176,17 +178,17 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
     };
     let mutable = ty
         .named_children(&mut ty.walk())
-        .any(|c| c.kind() == "mutable_specifier");
+        .any(|c| c.kind_str() == "mutable_specifier");
     if mutable && owned != Owned::Vec && owned != Owned::Box && owned != Owned::String {
         return;
     }
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.field("body") else {
         return;
     };
     let fn_name = cx.slice(sig.name.clone());
     let mut verdict = Verdict::Safe;
     let mut edits = vec![Edit::replace(inner.byte_range(), borrowed.as_ref())];
-    if pattern.kind() == "identifier" {
+    if pattern.kind_str() == "identifier" {
         let Some(idx) = facts.binding_named_at(src, &pattern.byte_range()) else {
             return;
         };
@@ -258,16 +260,16 @@ fn classify_use(
             let Some(p) = n.parent() else {
                 return Verdict::Unsafe;
             };
-            match p.kind() {
-                "field_expression" if p.child_by_field_name("value") == Some(n) => {
-                    let Some(field) = p.child_by_field_name("field") else {
+            match p.kind_str() {
+                "field_expression" if p.field("value") == Some(n) => {
+                    let Some(field) = p.field("field") else {
                         return Verdict::Unsafe;
                     };
                     let mut call = p.parent();
-                    if call.is_some_and(|c| c.kind() == "generic_function") {
+                    if call.is_some_and(|c| c.kind_str() == "generic_function") {
                         call = call.and_then(|c| c.parent());
                     }
-                    match call.filter(|c| c.kind() == "call_expression") {
+                    match call.filter(|c| c.kind_str() == "call_expression") {
                         Some(call)
                             if syntax::method_call(call)
                                 .is_some_and(|(r, _, _)| r.id() == n.id()) =>
@@ -288,29 +290,27 @@ fn classify_use(
                         _ => Verdict::Safe,
                     }
                 }
-                "call_expression" if p.child_by_field_name("function") == Some(n) => Verdict::Safe,
+                "call_expression" if p.field("function") == Some(n) => Verdict::Safe,
                 "index_expression" if p.named_child(0) == Some(n) => Verdict::Safe,
                 "binary_expression" => {
-                    let op = p
-                        .child_by_field_name("operator")
-                        .map_or("", |o| text(o, src));
+                    let op = p.field("operator").map_or("", |o| text(o, src));
                     if is_comparison(op) && owned != Owned::Box {
                         Verdict::Safe
                     } else {
                         Verdict::Unsafe
                     }
                 }
-                "for_expression" if p.child_by_field_name("value") == Some(n) => Verdict::Safe,
+                "for_expression" if p.field("value") == Some(n) => Verdict::Safe,
                 // A callee handed `&mut` may grow it.
                 "arguments" if mutable => Verdict::Skip,
                 "arguments" => arg_verdict(n, p, owned, mutable, facts, cx),
                 // `v as *const Vec<u8>` depends on the exact type.
                 "type_cast_expression" => Verdict::Skip,
                 "unary_expression" => {
-                    let is_deref = p.child(0).is_some_and(|op| op.kind() == "*");
+                    let is_deref = p.child(0).is_some_and(|op| op.kind_str() == "*");
                     let borrowed_again = p
                         .parent()
-                        .is_some_and(|g| g.kind() == "reference_expression");
+                        .is_some_and(|g| g.kind_str() == "reference_expression");
                     if mutable {
                         // `*v = …`, `mem::take(&mut *v)`: the whole value is replaced.
                         Verdict::Skip
@@ -321,7 +321,7 @@ fn classify_use(
                     }
                 }
                 "assignment_expression" | "compound_assignment_expr"
-                    if mutable && p.child_by_field_name("left") == Some(n) =>
+                    if mutable && p.field("left") == Some(n) =>
                 {
                     Verdict::Skip
                 }
@@ -481,7 +481,7 @@ fn arg_verdict(
     cx: &Ctx,
 ) -> Verdict {
     let src = cx.src();
-    let Some(call) = args.parent().filter(|c| c.kind() == "call_expression") else {
+    let Some(call) = args.parent().filter(|c| c.kind_str() == "call_expression") else {
         return Verdict::Unsafe;
     };
     let mut c = args.walk();
@@ -499,14 +499,14 @@ fn arg_verdict(
         }
         return same_file_param(facts, cx, name, index, true, owned, mutable);
     }
-    let Some(f) = call.child_by_field_name("function") else {
+    let Some(f) = call.field("function") else {
         return Verdict::Unsafe;
     };
     let path = text(f, src);
     if !mutable && safe_arg_fn(path) {
         return Verdict::Safe;
     }
-    match f.kind() {
+    match f.kind_str() {
         "identifier" | "scoped_identifier" => {
             same_file_param(facts, cx, last_segment(path), index, false, owned, mutable)
         }
@@ -586,14 +586,13 @@ fn generic_param(cx: &Ctx, func: std::ops::Range<usize>, name: &str) -> bool {
     let Some(f) = super::facts::find_node(cx.root(), &func) else {
         return false;
     };
-    let Some(tp) = f.child_by_field_name("type_parameters") else {
+    let Some(tp) = f.field("type_parameters") else {
         return false;
     };
     let mut c = tp.walk();
-    let found = tp.named_children(&mut c).any(|p| {
-        p.child_by_field_name("name")
-            .is_some_and(|n| text(n, cx.src()) == name)
-    });
+    let found = tp
+        .named_children(&mut c)
+        .any(|p| p.field("name").is_some_and(|n| text(n, cx.src()) == name));
     found
 }
 
@@ -608,7 +607,7 @@ fn classify_token(
     let src = cx.src();
     let mut mac = n.parent();
     while let Some(m) = mac {
-        if m.kind() == "macro_invocation" {
+        if m.kind_str() == "macro_invocation" {
             break;
         }
         mac = m.parent();
@@ -621,26 +620,24 @@ fn classify_token(
             Verdict::Unsafe
         };
     };
-    let mac_name = mac
-        .child_by_field_name("macro")
-        .map_or("", |m| text(m, src));
+    let mac_name = mac.field("macro").map_or("", |m| text(m, src));
     if n.prev_sibling()
-        .is_some_and(|p| matches!(p.kind(), "&" | "*" | "&&"))
+        .is_some_and(|p| matches!(p.kind_str(), "&" | "*" | "&&"))
     {
         return Verdict::Unsafe;
     }
     let next = n.next_sibling();
-    match next.map(|t| t.kind()) {
+    match next.map(|t| t.kind_str()) {
         Some(".") => {
             let Some(m) = next
                 .and_then(|t| t.next_sibling())
-                .filter(|t| t.kind() == "identifier")
+                .filter(|t| t.kind_str() == "identifier")
             else {
                 return Verdict::Unsafe;
             };
             let args = m
                 .next_sibling()
-                .filter(|t| t.kind() == "token_tree" && text(*t, src).starts_with('('));
+                .filter(|t| t.kind_str() == "token_tree" && text(*t, src).starts_with('('));
             let Some(args) = args else {
                 return Verdict::Safe;
             };
@@ -660,7 +657,7 @@ fn classify_token(
             v
         }
         // `write!(buf, ..)` and other macros may grow a `&mut` buffer.
-        _ if mutable && next.is_none_or(|t| t.kind() != ".") => Verdict::Skip,
+        _ if mutable && next.is_none_or(|t| t.kind_str() != ".") => Verdict::Skip,
         None | Some("," | ")" | "]" | "}") => {
             // Only the macro's own arguments are formatted by reference; inside a nested
             // group (`assert!(f(x))`) the tokens are an ordinary expression.

@@ -1,8 +1,70 @@
 //! Small helpers over tree-sitter-rust nodes shared by the Rust rules. No allocation.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use tree_sitter::Node;
+
+use crate::language::Lang;
+
+/// tree-sitter-rust's kind and field names by id, so that the rules' hot paths neither decode a
+/// kind name (`Node::kind` runs `strlen` and UTF-8 validation on each call) nor look a field
+/// name up (`Node::child_by_field_name` compares it against every field name of the grammar).
+struct Names {
+    kinds: Vec<&'static str>,
+    /// `fields[len]`: the fields whose name is `len` bytes long, with their ids.
+    fields: Vec<Vec<(&'static str, u16)>>,
+}
+
+fn names() -> &'static Names {
+    static NAMES: OnceLock<Names> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let g = Lang::Rust.grammar();
+        let kinds = (0..g.node_kind_count() as u16)
+            .map(|id| g.node_kind_for_id(id).unwrap_or(""))
+            .collect();
+        let mut fields: Vec<Vec<(&'static str, u16)>> = Vec::new();
+        for id in 1..=g.field_count() as u16 {
+            if let Some(name) = g.field_name_for_id(id) {
+                if fields.len() <= name.len() {
+                    fields.resize(name.len() + 1, Vec::new());
+                }
+                fields[name.len()].push((name, id));
+            }
+        }
+        Names { kinds, fields }
+    })
+}
+
+/// Fast equivalents of `Node::kind` and `Node::child_by_field_name` for tree-sitter-rust nodes
+/// (same results).
+pub(crate) trait NodeExt<'t> {
+    /// The node's kind name, as `Node::kind`.
+    fn kind_str(&self) -> &'static str;
+    /// The child in field `name`, as `Node::child_by_field_name`.
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+impl<'t> NodeExt<'t> for Node<'t> {
+    #[inline]
+    fn kind_str(&self) -> &'static str {
+        match self.kind_id() {
+            u16::MAX => "ERROR",
+            0xFFFE => "_ERROR",
+            id => names().kinds.get(id as usize).copied().unwrap_or(""),
+        }
+    }
+
+    #[inline]
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        let (_, id) = names()
+            .fields
+            .get(name.len())?
+            .iter()
+            .find(|(n, _)| *n == name)?;
+        self.child_by_field_id(*id)
+    }
+}
 
 /// The source text of `node` (empty if the range is not on char boundaries).
 #[inline]
@@ -13,38 +75,38 @@ pub(crate) fn text<'s>(node: Node, src: &'s str) -> &'s str {
 /// `recv.name(args)` (also `recv.name::<T>(args)`): the receiver, the method name node and the
 /// argument list.
 pub(crate) fn method_call(call: Node) -> Option<(Node, Node, Node)> {
-    if call.kind() != "call_expression" {
+    if call.kind_str() != "call_expression" {
         return None;
     }
-    let mut f = call.child_by_field_name("function")?;
-    if f.kind() == "generic_function" {
-        f = f.child_by_field_name("function")?;
+    let mut f = call.field("function")?;
+    if f.kind_str() == "generic_function" {
+        f = f.field("function")?;
     }
-    if f.kind() != "field_expression" {
+    if f.kind_str() != "field_expression" {
         return None;
     }
-    let recv = f.child_by_field_name("value")?;
-    let name = f.child_by_field_name("field")?;
-    let args = call.child_by_field_name("arguments")?;
+    let recv = f.field("value")?;
+    let name = f.field("field")?;
+    let args = call.field("arguments")?;
     Some((recv, name, args))
 }
 
 /// `Path::name(args)`: the path's text before the last `::`, the name, and the arguments.
 pub(crate) fn path_call<'s>(call: Node<'_>, src: &'s str) -> Option<(&'s str, &'s str)> {
-    if call.kind() != "call_expression" {
+    if call.kind_str() != "call_expression" {
         return None;
     }
-    let f = call.child_by_field_name("function")?;
-    let f = if f.kind() == "generic_function" {
-        f.child_by_field_name("function")?
+    let f = call.field("function")?;
+    let f = if f.kind_str() == "generic_function" {
+        f.field("function")?
     } else {
         f
     };
-    if f.kind() != "scoped_identifier" {
+    if f.kind_str() != "scoped_identifier" {
         return None;
     }
-    let name = f.child_by_field_name("name")?;
-    let path = f.child_by_field_name("path")?;
+    let name = f.field("name")?;
+    let path = f.field("path")?;
     Some((last_segment(text(path, src)), text(name, src)))
 }
 
@@ -68,12 +130,12 @@ pub(crate) fn single_arg(args: Node) -> Option<Node> {
 }
 
 pub(crate) fn is_comment(node: Node) -> bool {
-    matches!(node.kind(), "line_comment" | "block_comment")
+    matches!(node.kind_str(), "line_comment" | "block_comment")
 }
 
 /// A plain or raw string literal (not a byte string: its text starts with `"` or `r`).
 pub(crate) fn is_str_literal(node: Node, src: &str) -> bool {
-    match node.kind() {
+    match node.kind_str() {
         "string_literal" => text(node, src).starts_with('"'),
         "raw_string_literal" => text(node, src).starts_with('r'),
         _ => false,
@@ -82,7 +144,7 @@ pub(crate) fn is_str_literal(node: Node, src: &str) -> bool {
 
 /// Skips parentheses: `((x))` → `x`.
 pub(crate) fn unparen(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_str() == "parenthesized_expression" {
         match node.named_child(0) {
             Some(inner) => node = inner,
             None => break,
@@ -94,7 +156,7 @@ pub(crate) fn unparen(mut node: Node) -> Node {
 /// The parent, skipping parentheses.
 pub(crate) fn parent_unparen(node: Node) -> Option<Node> {
     let mut p = node.parent()?;
-    while p.kind() == "parenthesized_expression" {
+    while p.kind_str() == "parenthesized_expression" {
         p = p.parent()?;
     }
     Some(p)
@@ -109,7 +171,7 @@ pub(crate) fn within(inner: &Range<usize>, outer: &Range<usize>) -> bool {
 /// Whether a function-like node (`function_item`, `closure_expression`) or an item boundary.
 pub(crate) fn is_fn_boundary(node: Node) -> bool {
     matches!(
-        node.kind(),
+        node.kind_str(),
         "function_item" | "closure_expression" | "impl_item" | "trait_item" | "mod_item"
     )
 }
@@ -118,13 +180,11 @@ pub(crate) fn is_fn_boundary(node: Node) -> bool {
 /// derefs (`a`, `self.x.y`, `*r`, `a.0`). Index expressions are not included.
 pub(crate) fn is_simple_place(node: Node) -> bool {
     let node = unparen(node);
-    match node.kind() {
+    match node.kind_str() {
         "identifier" | "self" => true,
-        "field_expression" => node
-            .child_by_field_name("value")
-            .is_some_and(is_simple_place),
+        "field_expression" => node.field("value").is_some_and(is_simple_place),
         "unary_expression" => {
-            node.child(0).is_some_and(|op| op.kind() == "*")
+            node.child(0).is_some_and(|op| op.kind_str() == "*")
                 && node.named_child(0).is_some_and(is_simple_place)
         }
         _ => false,
@@ -134,7 +194,7 @@ pub(crate) fn is_simple_place(node: Node) -> bool {
 /// Whether an expression can take a method call (`.m()`) without parentheses.
 pub(crate) fn is_postfix_operand(node: Node) -> bool {
     matches!(
-        node.kind(),
+        node.kind_str(),
         "identifier"
             | "self"
             | "field_expression"
@@ -162,7 +222,7 @@ pub(crate) fn statement_in_block(node: Node) -> Option<(Node, Node)> {
     let mut n = node;
     loop {
         let p = n.parent()?;
-        if p.kind() == "block" {
+        if p.kind_str() == "block" {
             return Some((n, p));
         }
         if is_fn_boundary(p) {
@@ -251,11 +311,11 @@ pub(crate) fn block_tail(block: Node) -> Option<Node> {
         .named_children(&mut c)
         .filter(|n| !is_comment(*n))
         .last()?;
-    match last.kind() {
+    match last.kind_str() {
         "expression_statement" => {
             let has_semi = last
                 .child(last.child_count().saturating_sub(1))
-                .is_some_and(|t| t.kind() == ";");
+                .is_some_and(|t| t.kind_str() == ";");
             if has_semi {
                 None
             } else {
@@ -270,8 +330,8 @@ pub(crate) fn block_tail(block: Node) -> Option<Node> {
 
 /// Whether a macro call never returns (`panic!`, `unreachable!`, `todo!`, `unimplemented!`).
 pub(crate) fn is_diverging_macro(node: Node, src: &str) -> bool {
-    node.kind() == "macro_invocation"
-        && node.child_by_field_name("macro").is_some_and(|m| {
+    node.kind_str() == "macro_invocation"
+        && node.field("macro").is_some_and(|m| {
             matches!(
                 last_segment(text(m, src)),
                 "panic" | "unreachable" | "todo" | "unimplemented"
@@ -288,14 +348,14 @@ pub(crate) fn for_each_return<'t>(body: Node<'t>, src: &str, f: &mut impl FnMut(
     let mut stack = vec![body];
     let mut c = body.walk();
     while let Some(n) = stack.pop() {
-        if n.kind() == "return_expression" {
+        if n.kind_str() == "return_expression" {
             if let Some(v) = n.named_child(0) {
                 tail_values(v, src, f);
             }
         }
         if n.id() != body.id()
             && matches!(
-                n.kind(),
+                n.kind_str(),
                 "closure_expression" | "function_item" | "async_block" | "token_tree"
             )
         {
@@ -307,7 +367,7 @@ pub(crate) fn for_each_return<'t>(body: Node<'t>, src: &str, f: &mut impl FnMut(
 
 fn tail_values<'t>(e: Node<'t>, src: &str, f: &mut impl FnMut(Node<'t>)) {
     let e = unparen(e);
-    match e.kind() {
+    match e.kind_str() {
         "block" => {
             if let Some(t) = block_tail(e) {
                 tail_values(t, src, f);
@@ -317,31 +377,28 @@ fn tail_values<'t>(e: Node<'t>, src: &str, f: &mut impl FnMut(Node<'t>)) {
         }
         "unsafe_block" => match e
             .named_children(&mut e.walk())
-            .find(|c| c.kind() == "block")
+            .find(|c| c.kind_str() == "block")
         {
             Some(b) => tail_values(b, src, f),
             None => f(e),
         },
         "if_expression" => {
-            if let Some(b) = e.child_by_field_name("consequence") {
+            if let Some(b) = e.field("consequence") {
                 tail_values(b, src, f);
             }
-            match e
-                .child_by_field_name("alternative")
-                .and_then(|a| a.named_child(0))
-            {
+            match e.field("alternative").and_then(|a| a.named_child(0)) {
                 Some(a) => tail_values(a, src, f),
                 None => f(e),
             }
         }
         "match_expression" => {
-            if let Some(body) = e.child_by_field_name("body") {
+            if let Some(body) = e.field("body") {
                 let mut c = body.walk();
                 for arm in body
                     .named_children(&mut c)
-                    .filter(|a| a.kind() == "match_arm")
+                    .filter(|a| a.kind_str() == "match_arm")
                 {
-                    if let Some(v) = arm.child_by_field_name("value") {
+                    if let Some(v) = arm.field("value") {
                         tail_values(v, src, f);
                     }
                 }
@@ -364,14 +421,14 @@ fn block_diverges(block: Node, src: &str) -> bool {
     else {
         return false;
     };
-    let inner = if last.kind() == "expression_statement" {
+    let inner = if last.kind_str() == "expression_statement" {
         last.named_child(0)
     } else {
         Some(last)
     };
     inner.is_some_and(|i| {
         matches!(
-            i.kind(),
+            i.kind_str(),
             "return_expression" | "break_expression" | "continue_expression"
         ) || is_diverging_macro(i, src)
     })
@@ -401,11 +458,13 @@ impl Idents {
         let mut c = root.walk();
         'walk: loop {
             let n = c.node();
-            if n.kind() == "unary_expression" && n.child(0).is_some_and(|op| op.kind() == "*") {
+            if n.kind_str() == "unary_expression"
+                && n.child(0).is_some_and(|op| op.kind_str() == "*")
+            {
                 let mut cc = n.walk();
                 for call in n.named_children(&mut cc) {
-                    if call.kind() == "call_expression" {
-                        if let Some(f) = call.child_by_field_name("function") {
+                    if call.kind_str() == "call_expression" {
+                        if let Some(f) = call.field("function") {
                             let seg = last_segment(text(f, src));
                             // `seg` is a slice of `src` (or empty): keep where it is.
                             let base = src.as_ptr() as usize;
@@ -417,7 +476,7 @@ impl Idents {
                     }
                 }
             }
-            if n.kind() == "identifier" {
+            if n.kind_str() == "identifier" {
                 by_hash.push((name_hash(text(n, src)), n.start_byte()));
             }
             if c.goto_first_child() {
@@ -456,7 +515,7 @@ impl Idents {
         self.by_hash[lo..hi].iter().filter_map(move |&(_, start)| {
             root.descendant_for_byte_range(start, start + len)
                 .filter(|n| {
-                    n.kind() == "identifier" && n.start_byte() == start && text(*n, src) == name
+                    n.kind_str() == "identifier" && n.start_byte() == start && text(*n, src) == name
                 })
         })
     }
@@ -477,22 +536,21 @@ pub(crate) fn fn_used_as_value(
     for n in idents.nodes(root, src, name) {
         if n.start_byte() != decl_start && !is_local(n) {
             let Some(p) = n.parent() else { continue };
-            let called = match p.kind() {
-                "call_expression" => p.child_by_field_name("function") == Some(n),
-                "scoped_identifier" if p.child_by_field_name("name") == Some(n) => {
+            let called = match p.kind_str() {
+                "call_expression" => p.field("function") == Some(n),
+                "scoped_identifier" if p.field("name") == Some(n) => {
                     let gp = p.parent();
                     gp.is_some_and(|g| {
-                        g.kind() == "call_expression"
-                            && g.child_by_field_name("function") == Some(p)
-                    }) || gp.is_some_and(|g| g.kind() == "generic_function")
+                        g.kind_str() == "call_expression" && g.field("function") == Some(p)
+                    }) || gp.is_some_and(|g| g.kind_str() == "generic_function")
                 }
                 "generic_function" => true,
                 "token_tree" => {
-                    let prev = n.prev_sibling().map(|t| t.kind());
+                    let prev = n.prev_sibling().map(|t| t.kind_str());
                     let next = n.next_sibling();
                     prev == Some(".")
                         || next.is_some_and(|t| {
-                            t.kind() == "token_tree" && text(t, src).starts_with('(')
+                            t.kind_str() == "token_tree" && text(t, src).starts_with('(')
                         })
                 }
                 "use_list" | "use_declaration" | "scoped_use_list" | "use_as_clause"
@@ -601,7 +659,7 @@ pub(crate) fn type_sensitive(method: &str) -> bool {
 pub(crate) fn is_callback_closure(closure: Node, src: &str) -> bool {
     let Some(call) = closure
         .parent()
-        .filter(|a| a.kind() == "arguments")
+        .filter(|a| a.kind_str() == "arguments")
         .and_then(|a| a.parent())
     else {
         return false;

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use tree_sitter::Node;
 
+use super::syntax::NodeExt;
+
 use super::facts::{Base, Facts};
 use super::syntax::{self, method_call, path_call, text, unparen};
 use crate::engine::{Ctx, Edit, Fix};
@@ -75,12 +77,12 @@ fn string_reallocs(parts: &[usize]) -> bool {
 }
 
 pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
-    let Some(value) = node.child_by_field_name("value") else {
+    let Some(value) = node.field("value") else {
         return;
     };
     let value = unparen(value);
     let src = cx.src();
-    let coll = match value.kind() {
+    let coll = match value.kind_str() {
         "call_expression" => match path_call(value, src) {
             Some(("Vec", "new")) => Coll::Vec,
             Some(("String", "new")) => Coll::String,
@@ -89,9 +91,7 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
             _ => return,
         },
         "macro_invocation" => {
-            let is_vec = value
-                .child_by_field_name("macro")
-                .is_some_and(|m| cx.text(m) == "vec");
+            let is_vec = value.field("macro").is_some_and(|m| cx.text(m) == "vec");
             let empty = value.named_child(1).is_some_and(|tt| tt.child_count() == 2);
             if !is_vec || !empty {
                 return;
@@ -101,15 +101,15 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
         _ => return,
     };
     let Some(pattern) = node
-        .child_by_field_name("pattern")
-        .filter(|p| p.kind() == "identifier")
+        .field("pattern")
+        .filter(|p| p.kind_str() == "identifier")
     else {
         return;
     };
-    if node.child_by_field_name("alternative").is_some() {
+    if node.field("alternative").is_some() {
         return;
     }
-    if node.parent().is_none_or(|b| b.kind() != "block") {
+    if node.parent().is_none_or(|b| b.kind_str() != "block") {
         return;
     }
     let name = cx.text(pattern);
@@ -126,7 +126,7 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
         if syntax::is_comment(stmt) {
             continue;
         }
-        let expr = if stmt.kind() == "expression_statement" {
+        let expr = if stmt.kind_str() == "expression_statement" {
             stmt.named_child(0)
         } else {
             Some(stmt)
@@ -142,7 +142,7 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
             }
             continue;
         }
-        if expr.kind() == "for_expression" {
+        if expr.kind_str() == "for_expression" {
             if let Some(count) = loop_count(expr, coll, name, &facts, cx) {
                 loop_found = Some((expr, count));
             }
@@ -205,19 +205,16 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
             )
         }
     };
-    let edit = if value.kind() == "macro_invocation" {
+    let edit = if value.kind_str() == "macro_invocation" {
         Edit::replace(
             value.byte_range(),
             format!("Vec::with_capacity({capacity})"),
         )
     } else {
-        let Some(f) = value
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("name"))
-        else {
+        let Some(f) = value.field("function").and_then(|f| f.field("name")) else {
             return;
         };
-        let Some(args) = value.child_by_field_name("arguments") else {
+        let Some(args) = value.field("arguments") else {
             return;
         };
         Edit::replace(
@@ -234,7 +231,7 @@ pub(crate) fn vec_without_capacity(node: Node, cx: &mut Ctx) {
 /// `name`. For a `String`, the byte count when it is a literal (`push_str("ab")`, `push('c')`).
 fn straight_fill(expr: Node, coll: Coll, name: &str, src: &str) -> Option<Option<usize>> {
     let (recv, method, args) = method_call(expr)?;
-    if recv.kind() != "identifier" || text(recv, src) != name || mentions(args, name, src) {
+    if recv.kind_str() != "identifier" || text(recv, src) != name || mentions(args, name, src) {
         return None;
     }
     let m = text(method, src);
@@ -244,7 +241,7 @@ fn straight_fill(expr: Node, coll: Coll, name: &str, src: &str) -> Option<Option
         }
         let arg = syntax::single_arg(args)?;
         let t = text(arg, src);
-        let bytes = match arg.kind() {
+        let bytes = match arg.kind_str() {
             "char_literal" if !t.contains('\\') => Some(t.len().saturating_sub(2)),
             "string_literal" if t.starts_with('"') && !t.contains('\\') => {
                 Some(t.len().saturating_sub(2))
@@ -261,10 +258,10 @@ fn mentions(node: Node, name: &str, src: &str) -> bool {
     let mut stack = vec![node];
     let mut c = node.walk();
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" && text(n, src) == name {
+        if n.kind_str() == "identifier" && text(n, src) == name {
             return true;
         }
-        if matches!(n.kind(), "string_literal" | "raw_string_literal")
+        if matches!(n.kind_str(), "string_literal" | "raw_string_literal")
             && syntax::captures(text(n, src), name)
         {
             return true;
@@ -278,12 +275,12 @@ fn mentions(node: Node, name: &str, src: &str) -> bool {
 /// iteration and nothing leaves an iteration early.
 fn loop_count(lp: Node, coll: Coll, name: &str, facts: &Facts, cx: &Ctx) -> Option<String> {
     let src = cx.src();
-    let body = lp.child_by_field_name("body")?;
-    let iter = lp.child_by_field_name("value")?;
+    let body = lp.field("body")?;
+    let iter = lp.field("value")?;
     if mentions(iter, name, src)
         || lp
             .named_children(&mut lp.walk())
-            .any(|c| c.kind() == "label")
+            .any(|c| c.kind_str() == "label")
     {
         return None;
     }
@@ -291,14 +288,14 @@ fn loop_count(lp: Node, coll: Coll, name: &str, facts: &Facts, cx: &Ctx) -> Opti
     let mut fill_count = 0;
     let mut c = body.walk();
     for stmt in body.named_children(&mut c) {
-        let expr = if stmt.kind() == "expression_statement" {
+        let expr = if stmt.kind_str() == "expression_statement" {
             stmt.named_child(0)
         } else {
             Some(stmt)
         };
         let Some(expr) = expr else { continue };
         if let Some((recv, m, args)) = method_call(expr) {
-            if recv.kind() == "identifier"
+            if recv.kind_str() == "identifier"
                 && text(recv, src) == name
                 && coll.fill(text(m, src))
                 && !mentions(args, name, src)
@@ -322,9 +319,11 @@ fn exits_early(body: Node) -> bool {
     let mut stack = vec![(body, false)];
     let mut c = body.walk();
     while let Some((n, nested)) = stack.pop() {
-        match n.kind() {
+        match n.kind_str() {
             "break_expression" | "continue_expression" => {
-                let labelled = n.named_children(&mut n.walk()).any(|l| l.kind() == "label");
+                let labelled = n
+                    .named_children(&mut n.walk())
+                    .any(|l| l.kind_str() == "label");
                 if !nested || labelled {
                     return true;
                 }
@@ -334,7 +333,7 @@ fn exits_early(body: Node) -> bool {
         }
         let nested = nested
             || matches!(
-                n.kind(),
+                n.kind_str(),
                 "for_expression" | "while_expression" | "loop_expression"
             );
         c.reset(n);
@@ -355,23 +354,17 @@ fn exits_early(body: Node) -> bool {
 /// A cheap, side-effect-free expression: a literal, a local, a field path, or `x.len()`.
 fn is_stable(e: Node, src: &str) -> bool {
     let e = unparen(e);
-    match e.kind() {
+    match e.kind_str() {
         "integer_literal" | "identifier" | "self" => true,
-        "field_expression" => e
-            .child_by_field_name("value")
-            .is_some_and(|v| is_stable(v, src)),
+        "field_expression" => e.field("value").is_some_and(|v| is_stable(v, src)),
         "call_expression" => method_call(e).is_some_and(|(r, m, a)| {
             text(m, src) == "len" && a.named_child_count() == 0 && is_stable(r, src)
         }),
         "binary_expression" => {
-            let op = e
-                .child_by_field_name("operator")
-                .map_or("", |o| text(o, src));
+            let op = e.field("operator").map_or("", |o| text(o, src));
             matches!(op, "+" | "-" | "*")
-                && e.child_by_field_name("left")
-                    .is_some_and(|l| is_stable(l, src))
-                && e.child_by_field_name("right")
-                    .is_some_and(|r| is_stable(r, src))
+                && e.field("left").is_some_and(|l| is_stable(l, src))
+                && e.field("right").is_some_and(|r| is_stable(r, src))
         }
         _ => false,
     }
@@ -381,14 +374,14 @@ fn is_stable(e: Node, src: &str) -> bool {
 fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
     let src = cx.src();
     let iter = unparen(iter);
-    match iter.kind() {
+    match iter.kind_str() {
         "range_expression" => {
             let start = iter.named_child(0)?;
             let end = iter.named_child(1)?;
             if iter.named_child_count() != 2 || !is_stable(start, src) || !is_stable(end, src) {
                 return None;
             }
-            let inclusive = iter.child(1).is_some_and(|op| op.kind() == "..=");
+            let inclusive = iter.child(1).is_some_and(|op| op.kind_str() == "..=");
             // The count goes into `with_capacity(usize)`: a bound of another integer type would
             // change the loop's inferred types or not compile.
             let root = cx.root();
@@ -396,7 +389,7 @@ fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
                 return None;
             }
             let (s, e) = (text(start, src), text(end, src));
-            let literal = |n: Node| n.kind() == "integer_literal";
+            let literal = |n: Node| n.kind_str() == "integer_literal";
             if literal(start) && literal(end) {
                 let (s, e) = (
                     s.trim_end_matches("usize").replace('_', ""),
@@ -406,7 +399,7 @@ fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
                 return Some((e.saturating_sub(s) + u64::from(inclusive)).to_string());
             }
             let paren = |t: &str, n: Node| {
-                if n.kind() == "binary_expression" {
+                if n.kind_str() == "binary_expression" {
                     format!("({t})")
                 } else {
                     t.to_owned()
@@ -421,7 +414,7 @@ fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
             })
         }
         "reference_expression" => {
-            let v = iter.child_by_field_name("value")?;
+            let v = iter.field("value")?;
             sized_place(v, facts, cx)
         }
         "identifier" | "field_expression" => sized_place(iter, facts, cx),
@@ -455,7 +448,7 @@ fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
 fn sized_place(v: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
     let src = cx.src();
     let v = unparen(v);
-    if !syntax::is_simple_place(v) || v.kind() == "unary_expression" {
+    if !syntax::is_simple_place(v) || v.kind_str() == "unary_expression" {
         return None;
     }
     let t = facts.expr_type(cx.root(), src, v);
@@ -484,11 +477,11 @@ fn count_valid_at(
     cx: &Ctx,
 ) -> bool {
     let src = cx.src();
-    let iter = lp.child_by_field_name("value");
+    let iter = lp.field("value");
     let mut stack: Vec<Node> = iter.into_iter().collect();
     let mut c = let_node.walk();
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" || n.kind() == "self" {
+        if n.kind_str() == "identifier" || n.kind_str() == "self" {
             let name = text(n, src);
             if !count.contains(name) {
                 continue;
