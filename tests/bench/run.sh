@@ -25,7 +25,8 @@ OUT="$HERE/results"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET/release/heap-audit"
 COUNTING="$TARGET/release/heap-audit-count-allocs"
-LANGS=(python ts js rust)
+# BENCH_LANGS="python" limits the throughput figures (and the corpora listing) to some languages.
+read -ra LANGS <<<"${BENCH_LANGS:-python ts js rust}"
 REPEAT="${BENCH_REPEAT:-3}"
 
 # Pinned versions: the same corpora on every run.
