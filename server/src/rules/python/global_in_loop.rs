@@ -198,7 +198,11 @@ fn path_counts<'s>(node: Node, src: &'s str, out: &mut Counts<'s>) {
     match node.kind() {
         "function_definition" | "class_definition" | "lambda" => {}
         "call" => {
-            if let Some(f) = node.child_by_field_name("function") {
+            // Only attribute callees (`a.b(…)`) are ever asked about.
+            if let Some(f) = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "attribute")
+            {
                 *out.entry(&src[f.byte_range()]).or_default() += 1;
             }
             children(node, out);

@@ -142,11 +142,22 @@ impl Scope {
     }
 
     pub(crate) fn build(owner: Node, src: &str) -> Scope {
+        Scope::build_with(owner, src, false)
+    }
+
+    /// The scope's own occurrences only, without those inside nested functions, lambdas and
+    /// classes: enough for [`Scope::bindings`], and much cheaper for the module.
+    pub(crate) fn build_own(owner: Node, src: &str) -> Scope {
+        Scope::build_with(owner, src, true)
+    }
+
+    fn build_with(owner: Node, src: &str, own_only: bool) -> Scope {
         #[cfg(test)]
         BUILDS.with(|b| b.set(b.get() + 1));
         let mut b = Builder {
             src,
             names: HashMap::new(),
+            own_only,
         };
         match owner.kind() {
             "function_definition" | "lambda" => {
@@ -211,6 +222,9 @@ fn kind_name(node: Node) -> &'static str {
 struct Builder<'s> {
     src: &'s str,
     names: HashMap<Box<str>, Vec<Occ>>,
+    /// Skip nested functions, lambdas and class bodies (their occurrences never bind in the
+    /// scope itself).
+    own_only: bool,
 }
 
 impl<'s> Builder<'s> {
@@ -270,6 +284,9 @@ impl<'s> Builder<'s> {
     }
 
     fn params(&mut self, params: Node, nested: bool) {
+        if nested && self.own_only {
+            return;
+        }
         let mut c = params.walk();
         for p in params.named_children(&mut c) {
             match p.kind() {
@@ -311,6 +328,9 @@ impl<'s> Builder<'s> {
     }
 
     fn visit(&mut self, node: Node, nested: bool, comp: bool) {
+        if nested && self.own_only {
+            return;
+        }
         match node.kind() {
             "identifier" => self.push(node, Role::Read, nested, false, None),
             "assignment" => {
@@ -585,10 +605,19 @@ pub fn scope_of(cx: &Ctx, node: Node) -> Rc<Scope> {
     scope_at(cx, scope_owner_in(cx, node))
 }
 
-/// The module's scope, computed once per analysis.
+/// The bindings of the module's scope ([`Scope::bindings`]; occurrences inside functions,
+/// lambdas and classes are left out), computed once per analysis.
 pub fn module_scope(cx: &Ctx) -> Rc<Scope> {
-    let root = cx.root();
-    cx.memo(|_, _| Scopes::default()).get(root, cx.src())
+    cx.memo(ModuleBindings::build).0.clone()
+}
+
+/// The memo of [`module_scope`].
+struct ModuleBindings(Rc<Scope>);
+
+impl ModuleBindings {
+    fn build(root: Node, src: &str) -> ModuleBindings {
+        ModuleBindings(Rc::new(Scope::build_own(root, src)))
+    }
 }
 
 /// A node containing every binder of `scope`'s names, for [`Occ::binder_node`]: the scope's
@@ -653,6 +682,21 @@ mod tests {
         // The function's (and at most the module's), not one per candidate.
         let builds = BUILDS.with(|b| b.get());
         assert!((1..=2).contains(&builds), "{builds} scopes built");
+    }
+
+    #[test]
+    fn own_occurrences_keep_every_binding() {
+        let src = "import os\nx = 1\ndef f(a):\n    y = os\n    return x\nclass C:\n    z = 2\nl = lambda q: q\n[w for w in x if (v := w)]\n";
+        let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
+        let (full, own) = (
+            Scope::build(tree.root_node(), src),
+            Scope::build_own(tree.root_node(), src),
+        );
+        for n in ["os", "x", "f", "a", "y", "C", "z", "l", "q", "w", "v"] {
+            let b = |s: &Scope| s.bindings(n).map(|o| o.range.clone()).collect::<Vec<_>>();
+            assert_eq!(b(&full), b(&own), "{n}");
+        }
+        assert!(full.uses("y") && !own.uses("y") && !own.uses("a"));
     }
 
     #[test]

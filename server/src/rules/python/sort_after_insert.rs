@@ -46,9 +46,12 @@ fn sort_of(stmt: Node, lst: &str, cx: &Ctx) -> Option<bool> {
     let [arg] = call_args(right)[..] else {
         return None;
     };
-    let builtin = module_scope(cx).bindings("sorted").next().is_none()
-        && scope_of(cx, stmt).bindings("sorted").next().is_none();
-    (cx.text(left) == lst && cx.text(f) == "sorted" && cx.text(arg) == lst && builtin)
+    // The builtin `sorted` (not rebound), checked last: it reads the module's bindings.
+    let builtin = || {
+        module_scope(cx).bindings("sorted").next().is_none()
+            && scope_of(cx, stmt).bindings("sorted").next().is_none()
+    };
+    (cx.text(left) == lst && cx.text(f) == "sorted" && cx.text(arg) == lst && builtin())
         .then_some(false)
 }
 
@@ -158,7 +161,7 @@ pub(crate) fn sort_after_insert(node: Node, cx: &mut Ctx) {
     if cx.text(method) != "append" {
         return;
     }
-    let Some(stmt) = node
+    let Some(stmt) = cx
         .parent()
         .filter(|p| p.kind() == "expression_statement" && p.named_child_count() == 1)
     else {
