@@ -140,10 +140,12 @@ fn targets_outlive_loop<'t>(
         }
     }
     names.iter().any(|name| {
-        let mut later = scope.occurrences(name).iter().filter(|o| {
-            o.range.start >= region_start
-                && !(o.range.start >= for_stmt.start_byte() && o.range.end <= for_stmt.end_byte())
-        });
+        let mut later = scope
+            .occurrences_from(name, region_start)
+            .iter()
+            .filter(|o| {
+                !(o.range.start >= for_stmt.start_byte() && o.range.end <= for_stmt.end_byte())
+            });
         match later.next() {
             None => false,
             // Rebound, without being read, before any read: the loop's last value is dead.
@@ -201,6 +203,11 @@ pub(crate) fn append_in_loop(node: Node, cx: &mut Ctx) {
     ) else {
         return;
     };
+    // A necessary condition first: finding the statement before the loop costs a scan of the
+    // block's earlier statements (and reads the neighbouring items at module level).
+    if !cx.text(body).contains("append") {
+        return;
+    }
     let Some((init, out_node, empty)) = empty_list_init(node, src) else {
         return;
     };

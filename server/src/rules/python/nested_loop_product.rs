@@ -450,12 +450,9 @@ fn combinations_finding(
             .within(n, body.byte_range())
             .any(|o| o.role != Role::Read)
     });
-    let ij_after = [i, j].iter().any(|n| {
-        scope
-            .occurrences(n)
-            .iter()
-            .any(|o| o.range.start >= outer.end_byte())
-    });
+    let ij_after = [i, j]
+        .iter()
+        .any(|n| !scope.occurrences_from(n, outer.end_byte()).is_empty());
     let fix = (!ij_rebound && !ij_after)
         .then(|| {
             import_name_cached(cx, "itertools", "combinations", |n| {

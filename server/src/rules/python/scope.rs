@@ -84,6 +84,13 @@ impl Scope {
         self.names.get(name).map_or(&[], |v| v.occs.as_slice())
     }
 
+    /// The occurrences of `name` that start at or after `start`, in source order (a binary
+    /// search).
+    pub fn occurrences_from(&self, name: &str, start: usize) -> &[Occ] {
+        let occs = self.occurrences(name);
+        &occs[occs.partition_point(|o| o.range.start < start)..]
+    }
+
     /// Occurrences that bind `name` in this scope (not in nested scopes).
     pub fn bindings<'s>(&'s self, name: &str) -> impl Iterator<Item = &'s Occ> + 's {
         let entry = self.names.get(name);

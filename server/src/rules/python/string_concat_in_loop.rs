@@ -141,9 +141,10 @@ pub(crate) fn string_concat_in_loop(node: Node, cx: &mut Ctx) {
         }
         // Between the initial value and the loop, and inside the loop, `s` is only built.
         let reads_between = scope
-            .occurrences(name)
+            .occurrences_from(name, init_stmt.end_byte() + 1)
             .iter()
-            .any(|o| o.range.start > init_stmt.end_byte() && o.range.end <= outer.start_byte());
+            .take_while(|o| o.range.start <= outer.start_byte())
+            .any(|o| o.range.end <= outer.start_byte());
         let concat_nodes: Vec<Node> = concats.iter().filter_map(|o| o.binder_node(root)).collect();
         let other_in_loop = scope.within(name, outer.byte_range()).any(|o| {
             !concat_nodes.iter().any(|c| {
