@@ -235,6 +235,28 @@ impl<'a, 't> Ctx<'a, 't> {
         value
     }
 
+    /// A cache shared by all checks of one analysis (keyed by type, starting from
+    /// `T::default()`) that does not make a check file-dependent. Only for caches of pure
+    /// functions of the nodes they are looked up with, looked up only with nodes of the current
+    /// item (e.g. the names bound in the function around the node, keyed by the function's id):
+    /// whether a value was cached must never change a check's result. Unlike
+    /// [`Ctx::item_memo`], it lives for the whole analysis, so a file-dependent check re-run on
+    /// its own finds the same values as in a full walk.
+    pub fn node_cache<T: Any + Default>(&self) -> Rc<T> {
+        let key = TypeId::of::<T>();
+        if let Some((_, v)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
+            return v
+                .clone()
+                .downcast::<T>()
+                .expect("memo type matches its key");
+        }
+        let value = Rc::new(T::default());
+        self.memo
+            .borrow_mut()
+            .push((key, value.clone() as Rc<dyn Any>));
+        value
+    }
+
     /// Computes a per-file value once per analysis and shares it among rules (e.g. the
     /// signatures of the file's functions). Keyed by type.
     ///

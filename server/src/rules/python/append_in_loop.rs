@@ -5,7 +5,9 @@
 use tree_sitter::Node;
 
 use crate::engine::{Applicability, Ctx, Edit, Fix};
-use crate::rules::python::scope::{scope_of, scope_owner, Role, Scope};
+use crate::rules::python::scope::{
+    ancestors_of, binder_root, scope_of, scope_owner_in, Role, Scope,
+};
 use crate::rules::python::syntax::{
     call_args, contains_kind, expression_call, has_comment, is_constant, mentions, method_call,
     statements, unparen, whole_lines,
@@ -109,9 +111,10 @@ fn clause_text(node: Node, src: &str) -> String {
 
 /// Whether the loop's target names could be read after the loop (or, inside an outer loop,
 /// before it on the next iteration): a comprehension does not leave them behind.
-fn targets_outlive_loop(
+fn targets_outlive_loop<'t>(
     target: Node,
     for_stmt: Node,
+    ancestors: impl Iterator<Item = Node<'t>>,
     scope: &Scope,
     root: Node,
     src: &str,
@@ -128,21 +131,21 @@ fn targets_outlive_loop(
     }
     // The outermost loop around this one, in the same scope.
     let mut region_start = for_stmt.end_byte();
-    let mut n = for_stmt;
-    while let Some(p) = n.parent() {
+    for p in ancestors {
         if p.byte_range() == scope.owner {
             break;
         }
         if matches!(p.kind(), "for_statement" | "while_statement") {
             region_start = p.start_byte();
         }
-        n = p;
     }
     names.iter().any(|name| {
-        let mut later = scope.occurrences(name).iter().filter(|o| {
-            o.range.start >= region_start
-                && !(o.range.start >= for_stmt.start_byte() && o.range.end <= for_stmt.end_byte())
-        });
+        let mut later = scope
+            .occurrences_from(name, region_start)
+            .iter()
+            .filter(|o| {
+                !(o.range.start >= for_stmt.start_byte() && o.range.end <= for_stmt.end_byte())
+            });
         match later.next() {
             None => false,
             // Rebound, without being read, before any read: the loop's last value is dead.
@@ -200,6 +203,11 @@ pub(crate) fn append_in_loop(node: Node, cx: &mut Ctx) {
     ) else {
         return;
     };
+    // A necessary condition first: finding the statement before the loop costs a scan of the
+    // block's earlier statements (and reads the neighbouring items at module level).
+    if !cx.text(body).contains("append") {
+        return;
+    }
     let Some((init, out_node, empty)) = empty_list_init(node, src) else {
         return;
     };
@@ -220,7 +228,7 @@ pub(crate) fn append_in_loop(node: Node, cx: &mut Ctx) {
         return;
     }
     let scope = scope_of(cx, node);
-    let owner = scope_owner(node);
+    let owner = scope_owner_in(cx, node);
 
     // `[c] * n` for `for _ in range(n): out.append(c)` with an immutable constant.
     let repeat = (cond.is_none() && is_constant(arg) && !mentions(arg, src, cx.text(target)))
@@ -259,7 +267,14 @@ pub(crate) fn append_in_loop(node: Node, cx: &mut Ctx) {
             {
                 return None;
             }
-            if targets_outlive_loop(target, node, &scope, cx.root(), src) {
+            if targets_outlive_loop(
+                target,
+                node,
+                ancestors_of(cx, node),
+                &scope,
+                binder_root(cx, &scope),
+                src,
+            ) {
                 return None;
             }
             let cond_text = cond
@@ -274,21 +289,9 @@ pub(crate) fn append_in_loop(node: Node, cx: &mut Ctx) {
         };
         // Inside a `try`, an exception mid-loop leaves a partial list behind that a handler
         // could read; the comprehension leaves the old `[]`.
-        let in_try = {
-            let mut n = node;
-            let mut found = false;
-            while let Some(p) = n.parent() {
-                if p.id() == owner.id() {
-                    break;
-                }
-                if p.kind() == "try_statement" {
-                    found = true;
-                    break;
-                }
-                n = p;
-            }
-            found
-        };
+        let in_try = ancestors_of(cx, node)
+            .take_while(|p| p.id() != owner.id())
+            .any(|p| p.kind() == "try_statement");
         let applicability = if in_try {
             Applicability::Unsafe
         } else {

@@ -2,7 +2,7 @@
 //! (`math.sqrt(..)`) or bound method (`out.append(..)`, `self.helper(..)`) is looked up more
 //! than N times per iteration, where binding it to a local once before the loop would do.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
@@ -10,7 +10,7 @@ use std::rc::Rc;
 use tree_sitter::Node;
 
 use crate::engine::Ctx;
-use crate::rules::python::scope::{module_scope, scope_of, scope_owner, Role};
+use crate::rules::python::scope::{module_scope, scope_of, scope_owner_in};
 use crate::rules::python::syntax::{contains_kind, statements, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -27,20 +27,43 @@ pub static GLOBAL_IN_LOOP: Rule = Rule {
     check: global_in_loop,
 };
 
-/// `recv.method(…)` call sites in one loop, and the attribute paths stored to in it.
+/// The calls of one callee in one loop.
 #[derive(Default)]
-struct LoopCalls {
-    /// (callee text such as `self.out.append`, the receiver base name, call range)
-    sites: Vec<(Box<str>, Range<usize>, Range<usize>)>,
-    stores: Vec<Box<str>>,
+struct Callee {
+    /// The ranges of its calls that run once per iteration, in source order.
+    sites: Vec<Range<usize>>,
+    /// Whether the callee or its receiver is stored to in the loop, once checked.
+    reassigned: Cell<Option<bool>>,
+    /// Calls per iteration on the costliest path, once counted.
+    count: Cell<Option<usize>>,
 }
 
+/// `recv.method(…)` call sites in one loop, by callee text (such as `self.out.append`), and the
+/// attribute paths stored to in it.
+#[derive(Default)]
+struct LoopCalls {
+    callees: HashMap<Box<str>, Callee>,
+    stores: Vec<Box<str>>,
+    /// [`known_short`] of the loop.
+    short: bool,
+}
+
+/// Loops by node id: item facts ([`Ctx::node_cache`]), as the loops around a call are inside
+/// the call's item.
 #[derive(Default)]
 struct Loops {
     cache: RefCell<HashMap<usize, Rc<LoopCalls>>>,
-    /// (loop id, start of the callee's first call in it) → calls per iteration on the
-    /// costliest path.
-    counts: RefCell<HashMap<(usize, usize), usize>>,
+}
+
+impl Loops {
+    fn get(&self, lp: Node, src: &str) -> Rc<LoopCalls> {
+        if let Some(c) = self.cache.borrow().get(&lp.id()) {
+            return c.clone();
+        }
+        let c = Rc::new(collect(lp, src));
+        self.cache.borrow_mut().insert(lp.id(), c.clone());
+        c
+    }
 }
 
 /// Whether `range` lies in the part of a loop that runs per iteration.
@@ -86,12 +109,21 @@ fn collect(loop_node: Node, src: &str) -> LoopCalls {
             // Bodies of nested defs and classes do not run per iteration.
             "function_definition" | "class_definition" | "lambda" => continue,
             "call" => {
-                if let Some((f, base)) = dotted_callee(n) {
-                    out.sites.push((
-                        src[f.byte_range()].into(),
-                        base.byte_range(),
-                        n.byte_range(),
-                    ));
+                if let Some((f, _)) = dotted_callee(n) {
+                    let r = n.byte_range();
+                    if in_iteration(loop_node, &r) {
+                        let text = &src[f.byte_range()];
+                        match out.callees.get_mut(text) {
+                            Some(c) => c.sites.push(r),
+                            None => {
+                                let c = Callee {
+                                    sites: vec![r],
+                                    ..Callee::default()
+                                };
+                                out.callees.insert(text.into(), c);
+                            }
+                        }
+                    }
                 }
             }
             "assignment"
@@ -123,114 +155,149 @@ fn collect(loop_node: Node, src: &str) -> LoopCalls {
         }
         stack.extend(n.named_children(&mut c));
     }
-    out.sites.sort_by_key(|s| s.2.start);
+    for c in out.callees.values_mut() {
+        c.sites.sort_by_key(|r| r.start);
+    }
+    out.short = known_short(loop_node, src);
     out
 }
 
-/// How many times `callee` is called on the costliest path through `node`: branches of an
-/// `if`, a conditional expression, a `try`'s handlers and `match` cases are alternatives, so
-/// they count once, not together. Nested functions and classes do not run here.
-fn path_count(node: Node, callee: &str, src: &str) -> usize {
-    let sum = |n: Node| {
+/// Calls per callee text on one path.
+type Counts<'s> = HashMap<&'s str, usize>;
+
+fn add_into<'s>(out: &mut Counts<'s>, m: Counts<'s>) {
+    for (k, v) in m {
+        *out.entry(k).or_default() += v;
+    }
+}
+
+fn max_into<'s>(out: &mut Counts<'s>, m: Counts<'s>) {
+    for (k, v) in m {
+        let e = out.entry(k).or_default();
+        *e = (*e).max(v);
+    }
+}
+
+fn counts_of<'s>(node: Node, src: &'s str) -> Counts<'s> {
+    let mut m = Counts::new();
+    path_counts(node, src, &mut m);
+    m
+}
+
+/// Adds to `out` how many times each callee is called on the costliest path through `node`
+/// (each callee's own costliest path): branches of an `if`, a conditional expression, a `try`'s
+/// handlers and `match` cases are alternatives, so they count once, not together. Nested
+/// functions and classes do not run here. One walk counts every callee of a loop.
+fn path_counts<'s>(node: Node, src: &'s str, out: &mut Counts<'s>) {
+    let children = |n: Node, out: &mut Counts<'s>| {
         let mut c = n.walk();
-        let total = n
-            .named_children(&mut c)
-            .map(|x| path_count(x, callee, src))
-            .sum::<usize>();
-        total
-    };
-    let field = |n: Node, f: &str| {
-        n.child_by_field_name(f)
-            .map_or(0, |x| path_count(x, callee, src))
+        for x in n.named_children(&mut c) {
+            path_counts(x, src, out);
+        }
     };
     match node.kind() {
-        "function_definition" | "class_definition" | "lambda" => 0,
+        "function_definition" | "class_definition" | "lambda" => {}
         "call" => {
-            let own = usize::from(
-                node.child_by_field_name("function")
-                    .is_some_and(|f| &src[f.byte_range()] == callee),
-            );
-            own + sum(node)
+            // Only attribute callees (`a.b(…)`) are ever asked about.
+            if let Some(f) = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "attribute")
+            {
+                *out.entry(&src[f.byte_range()]).or_default() += 1;
+            }
+            children(node, out);
         }
         "if_statement" => {
+            if let Some(x) = node.child_by_field_name("condition") {
+                path_counts(x, src, out);
+            }
+            let mut best = Counts::new();
             let mut c = node.walk();
-            let branches = node
-                .children_by_field_name("alternative", &mut c)
-                .map(|alt| path_count(alt, callee, src))
-                .max()
-                .unwrap_or(0);
-            field(node, "condition") + field(node, "consequence").max(branches)
+            for alt in node.children_by_field_name("alternative", &mut c) {
+                max_into(&mut best, counts_of(alt, src));
+            }
+            if let Some(x) = node.child_by_field_name("consequence") {
+                max_into(&mut best, counts_of(x, src));
+            }
+            add_into(out, best);
         }
         "conditional_expression" => {
             let mut c = node.walk();
-            let parts: Vec<usize> = node
-                .named_children(&mut c)
-                .map(|x| path_count(x, callee, src))
-                .collect();
+            let parts: Vec<Node> = node.named_children(&mut c).collect();
             match parts.as_slice() {
-                [a, cond, b] => cond + (*a).max(*b),
-                _ => parts.iter().sum(),
+                [a, cond, b] => {
+                    path_counts(*cond, src, out);
+                    let mut best = counts_of(*a, src);
+                    max_into(&mut best, counts_of(*b, src));
+                    add_into(out, best);
+                }
+                _ => parts.iter().for_each(|x| path_counts(*x, src, out)),
             }
         }
         "try_statement" => {
             let mut c = node.walk();
-            let (mut body, mut handlers, mut finally) = (0, 0, 0);
+            let mut handlers = Counts::new();
             for child in node.named_children(&mut c) {
                 match child.kind() {
-                    "block" => body = path_count(child, callee, src),
-                    "finally_clause" => finally = path_count(child, callee, src),
-                    _ => handlers = handlers.max(path_count(child, callee, src)),
+                    "block" | "finally_clause" => path_counts(child, src, out),
+                    _ => max_into(&mut handlers, counts_of(child, src)),
                 }
             }
-            body + handlers + finally
+            add_into(out, handlers);
         }
         "match_statement" => {
-            let subject = field(node, "subject");
-            let cases = node.child_by_field_name("body").map_or(0, |b| {
+            if let Some(x) = node.child_by_field_name("subject") {
+                path_counts(x, src, out);
+            }
+            if let Some(b) = node.child_by_field_name("body") {
+                let mut best = Counts::new();
                 let mut c = b.walk();
-                let max = b
-                    .named_children(&mut c)
-                    .map(|x| path_count(x, callee, src))
-                    .max()
-                    .unwrap_or(0);
-                max
-            });
-            subject + cases
+                for x in b.named_children(&mut c) {
+                    max_into(&mut best, counts_of(x, src));
+                }
+                add_into(out, best);
+            }
         }
-        _ => sum(node),
+        _ => children(node, out),
     }
 }
 
-/// The calls of `callee` per iteration of a loop, on the costliest path: the body (and a
+/// The calls of each callee per iteration of a loop, on the costliest path: the body (and a
 /// `while` condition, a comprehension's element and filters), not the iterable evaluated once
 /// or the `else` clause.
-fn per_iteration(lp: Node, callee: &str, src: &str) -> usize {
+fn per_iteration<'s>(lp: Node, src: &'s str) -> Counts<'s> {
+    #[cfg(test)]
+    tests::WALKS.with(|w| w.set(w.get() + 1));
+    let mut out = Counts::new();
     match lp.kind() {
-        "for_statement" => lp
-            .child_by_field_name("body")
-            .map_or(0, |b| path_count(b, callee, src)),
-        "while_statement" => ["condition", "body"]
-            .iter()
-            .filter_map(|f| lp.child_by_field_name(f))
-            .map(|x| path_count(x, callee, src))
-            .sum(),
+        "for_statement" => {
+            if let Some(b) = lp.child_by_field_name("body") {
+                path_counts(b, src, &mut out);
+            }
+        }
+        "while_statement" => {
+            for f in ["condition", "body"] {
+                if let Some(x) = lp.child_by_field_name(f) {
+                    path_counts(x, src, &mut out);
+                }
+            }
+        }
         _ => {
             let mut c = lp.walk();
             let mut first_clause = true;
-            let mut total = 0;
             for child in lp.named_children(&mut c) {
                 if child.kind() == "for_in_clause" && first_clause {
                     first_clause = false;
-                    total += child
-                        .child_by_field_name("left")
-                        .map_or(0, |l| path_count(l, callee, src));
+                    if let Some(l) = child.child_by_field_name("left") {
+                        path_counts(l, src, &mut out);
+                    }
                     continue;
                 }
-                total += path_count(child, callee, src);
+                path_counts(child, src, &mut out);
             }
-            total
         }
     }
+    out
 }
 
 /// Whether the loop is known to run at most once: it iterates over a literal of at most one
@@ -289,7 +356,7 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
     let Some((callee, base)) = dotted_callee(node) else {
         return;
     };
-    let owner = scope_owner(node);
+    let owner = scope_owner_in(cx, node);
     if owner.kind() != "function_definition" {
         return; // module-level code, class bodies and lambdas
     }
@@ -303,73 +370,72 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
     let Some(innermost) = chain.first() else {
         return;
     };
-    if known_short(*innermost, src) {
+    let loops = cx.node_cache::<Loops>();
+    if loops.get(*innermost, src).short {
         return;
     }
     let callee_text = cx.text(callee);
     let base_name = cx.text(base);
     let receiver_text = cx.text(callee.child_by_field_name("object").unwrap_or(base));
-    let scope = scope_of(cx, node);
-    let loops = cx.memo(|_, _| Loops::default());
     let threshold = cx.settings().global_in_loop_threshold as usize;
-    let mut chosen: Option<(Node, Vec<Range<usize>>, usize)> = None;
+    // Built only for a callee called often enough in some loop.
+    let mut scope = None;
+    // (loop, first call of the callee in it per iteration, calls per iteration)
+    let mut chosen: Option<(Node, Range<usize>, usize)> = None;
     for lp in &chain {
-        let calls = {
-            let cached = loops.cache.borrow().get(&lp.id()).cloned();
-            match cached {
-                Some(c) => c,
-                None => {
-                    let c = Rc::new(collect(*lp, src));
-                    loops.cache.borrow_mut().insert(lp.id(), c.clone());
-                    c
-                }
-            }
+        let calls = loops.get(*lp, src);
+        // Loops that cannot be chosen are passed over without checking the receiver below: an
+        // outer loop contains their rebindings too, so it stops the search all the same.
+        let Some(entry) = calls.callees.get(callee_text) else {
+            continue;
         };
+        if entry.sites.len() <= threshold || calls.short {
+            continue;
+        }
         // The receiver must be the same object on every iteration: its name is not rebound in
         // the loop, and neither it nor the method is assigned as an attribute.
-        let rebound = scope
-            .within(base_name, lp.byte_range())
-            .any(|o| o.role != Role::Read);
-        let reassigned = calls.stores.iter().any(|s| {
-            &**s == callee_text
-                || receiver_text.starts_with(&**s)
-                    && receiver_text[s.len()..]
-                        .chars()
-                        .next()
-                        .is_none_or(|c| c == '.')
-        });
+        let scope = scope.get_or_insert_with(|| scope_of(cx, node));
+        let rebound = scope.written_within(base_name, lp.byte_range());
+        let reassigned = match entry.reassigned.get() {
+            Some(r) => r,
+            None => {
+                let r = calls.stores.iter().any(|s| {
+                    &**s == callee_text
+                        || receiver_text.starts_with(&**s)
+                            && receiver_text[s.len()..]
+                                .chars()
+                                .next()
+                                .is_none_or(|c| c == '.')
+                });
+                entry.reassigned.set(Some(r));
+                r
+            }
+        };
         if rebound || reassigned {
             break; // outer loops contain the same rebinding
         }
-        let sites: Vec<Range<usize>> = calls
-            .sites
-            .iter()
-            .filter(|(t, _, r)| &**t == callee_text && in_iteration(*lp, r))
-            .map(|(_, _, r)| r.clone())
-            .collect();
-        if sites.len() <= threshold || known_short(*lp, src) {
-            continue;
+        if entry.count.get().is_none() {
+            // Every callee of the loop in one walk.
+            let counts = per_iteration(*lp, src);
+            for (text, c) in &calls.callees {
+                c.count.set(Some(counts.get(&**text).copied().unwrap_or(0)));
+            }
         }
-        let key = (lp.id(), sites[0].start);
-        let cached = loops.counts.borrow().get(&key).copied();
-        let count = cached.unwrap_or_else(|| {
-            let n = per_iteration(*lp, callee_text, src);
-            loops.counts.borrow_mut().insert(key, n);
-            n
-        });
+        let count = entry.count.get().unwrap_or(0);
         if count > threshold {
-            chosen = Some((*lp, sites, count));
+            chosen = Some((*lp, entry.sites[0].clone(), count));
         }
     }
-    let Some((lp, sites, count)) = chosen else {
+    let Some((lp, first, count)) = chosen else {
         return;
     };
-    if sites.first().is_none_or(|r| *r != node.byte_range()) {
+    if first != node.byte_range() {
         return; // one finding per loop and callee, on the first call
     }
     let method = callee
         .child_by_field_name("attribute")
         .map_or("", |a| cx.text(a));
+    let scope = scope.unwrap_or_else(|| scope_of(cx, node));
     let import_kind = if scope.bindings(base_name).next().is_some() {
         None
     } else {
@@ -390,13 +456,41 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
     let message = format!(
         "the {what} `{callee_text}` is looked up {count} times on each pass through this {loop_word}; bind it to a local once before the {loop_word} (`{method} = {callee_text}`)"
     );
-    let _ = sites;
     cx.report(callee.byte_range(), message);
 }
 
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::check;
+
+    thread_local! {
+        /// How many loops had their calls counted on this thread (a work count for tests).
+        pub(super) static WALKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A loop calling many different methods twice each once walked the loop again for every
+    /// method (and scanned all its calls for every call): quadratic in the loop's size. Now
+    /// one walk counts them all.
+    #[test]
+    fn one_walk_per_loop_however_many_callees() {
+        let mut src = String::from("def f(xs, out):\n    for x in xs:\n");
+        for i in 0..100 {
+            src.push_str(&format!("        out.m{i}(x)\n        out.m{i}(x)\n"));
+        }
+        WALKS.with(|w| w.set(0));
+        let findings = crate::engine::analyze_str(
+            crate::language::Lang::Python,
+            &src,
+            &crate::engine::Settings::default(),
+        )
+        .unwrap();
+        let n = findings
+            .iter()
+            .filter(|f| f.rule_id() == "py/global-in-loop")
+            .count();
+        assert_eq!(n, 100);
+        assert_eq!(WALKS.with(|w| w.get()), 1);
+    }
 
     fn ids(src: &str) -> Vec<&'static str> {
         check("x.py", src)

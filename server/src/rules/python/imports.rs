@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit};
-use crate::rules::python::scope::Scope;
 use crate::rules::python::syntax::statements;
 
 /// How a fix should spell `module.name`, and the edit that imports `module` when needed.
@@ -362,21 +361,6 @@ fn after_line(src: &str, end: usize, line: String) -> Edit {
         Some(nl) => Edit::insert(end + nl + 1, line),
         None => Edit::insert(src.len(), format!("\n{}", line)),
     }
-}
-
-/// Whether a scope enclosing `at` (a function or lambda, up to the module) binds `name`
-/// locally: a parameter, an assignment, an import. For [`import_name`]'s `shadowed`.
-pub fn locally_bound(at: Node, src: &str, name: &str) -> bool {
-    let mut n = at;
-    while let Some(p) = n.parent() {
-        if matches!(p.kind(), "function_definition" | "lambda")
-            && Scope::build(p, src).bindings(name).next().is_some()
-        {
-            return true;
-        }
-        n = p;
-    }
-    false
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::scope::{module_scope, scope_of, scope_owner, Role};
+use crate::rules::python::scope::{binder_root, module_scope, scope_of, scope_owner_in, Role};
 use crate::rules::python::syntax::{
     indent_of, is_constant, is_interpolated, statement_of, unparen,
 };
@@ -191,7 +191,7 @@ fn is_membership_haystack(ident: Node) -> bool {
 fn loop_case(cmp: Node, ident: Node, cx: &mut Ctx) {
     let src = cx.src();
     let name = cx.text(ident);
-    let owner = scope_owner(ident);
+    let owner = scope_owner_in(cx, ident);
     if owner.kind() != "function_definition" || cx.enclosing_loop().is_none() {
         return;
     }
@@ -220,7 +220,7 @@ fn loop_case(cmp: Node, ident: Node, cx: &mut Ctx) {
     if *kind != "assignment" || binding.role != Role::Store || brange.end > stmt.start_byte() {
         return;
     }
-    let Some(assign) = binding.binder_node(cx.root()) else {
+    let Some(assign) = binding.binder_node(binder_root(cx, &scope)) else {
         return;
     };
     let (Some(left), Some(rhs)) = (

@@ -75,32 +75,71 @@ struct ClassInfo {
 
 /// Every class in the file, computed once per analysis.
 struct Classes {
+    /// In source order.
     list: Vec<ClassInfo>,
+    /// Name → (index of its only class, or `None` when defined more than once).
+    by_name: HashMap<String, Option<usize>>,
+    /// Base name → the classes that list it.
+    subclasses: HashMap<String, Vec<usize>>,
 }
 
 impl Classes {
     fn build(root: Node, src: &str) -> Classes {
         let mut list = Vec::new();
-        let mut stack = vec![root];
+        // Classes are statements: only statements and their blocks are visited, not the
+        // expressions inside them.
         let mut c = root.walk();
-        while let Some(n) = stack.pop() {
+        'walk: loop {
+            let n = c.node();
             if n.kind() == "class_definition" {
                 if let Some(info) = class_info(n, src) {
                     list.push(info);
                 }
             }
-            stack.extend(n.named_children(&mut c));
+            if may_hold_statements(n.kind()) && c.goto_first_child() {
+                continue;
+            }
+            while !c.goto_next_sibling() {
+                if !c.goto_parent() {
+                    break 'walk;
+                }
+            }
         }
         list.sort_by_key(|i| i.range.start);
-        Classes { list }
+        let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
+        let mut subclasses: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in list.iter().enumerate() {
+            by_name
+                .entry(c.name.clone())
+                .and_modify(|e| *e = None)
+                .or_insert(Some(i));
+            for b in c.bases.iter().flatten() {
+                let subs = subclasses.entry(b.clone()).or_default();
+                if subs.last() != Some(&i) {
+                    subs.push(i);
+                }
+            }
+        }
+        Classes {
+            list,
+            by_name,
+            subclasses,
+        }
+    }
+
+    /// The class at `range` (classes start at distinct offsets).
+    fn at(&self, range: &Range<usize>) -> Option<&ClassInfo> {
+        let i = self.list.partition_point(|c| c.range.start < range.start);
+        self.list.get(i).filter(|c| c.range == *range)
     }
 
     fn by_name(&self, name: &str) -> Option<&ClassInfo> {
-        let mut it = self.list.iter().filter(|c| c.name == name);
-        match (it.next(), it.next()) {
-            (Some(one), None) => Some(one),
-            _ => None, // unknown, or defined twice: cannot tell which
-        }
+        // Unknown, or defined twice (cannot tell which): `None`.
+        self.by_name
+            .get(name)
+            .copied()
+            .flatten()
+            .map(|i| &self.list[i])
     }
 
     /// The slot names of `name` and all its bases, when the whole chain up to `object` is
@@ -127,6 +166,33 @@ impl Classes {
         }
         Some(names)
     }
+}
+
+/// Whether a node of this kind can have a statement (so a class) among its descendants: the
+/// module, blocks, compound statements and their clauses. Expressions cannot (a lambda's body
+/// is an expression). Error nodes may hold anything.
+fn may_hold_statements(kind: &str) -> bool {
+    matches!(
+        kind,
+        "module"
+            | "block"
+            | "decorated_definition"
+            | "function_definition"
+            | "class_definition"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "for_statement"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause"
+            | "ERROR"
+    )
 }
 
 fn class_info(node: Node, src: &str) -> Option<ClassInfo> {
@@ -436,7 +502,7 @@ fn stdlib_dataclass<'t>(dec: Node<'t>, cx: &Ctx) -> Option<Option<Node<'t>>> {
 pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
     let src = cx.src();
     let classes = cx.memo(Classes::build);
-    let Some(info) = classes.list.iter().find(|c| c.range == node.byte_range()) else {
+    let Some(info) = classes.at(&node.byte_range()) else {
         return;
     };
     if info.slots.is_some() || info.has_keywords || MODEL_BASES.contains(&info.name.as_str()) {
@@ -652,9 +718,11 @@ fn annotated_names<'s>(body: Node, src: &'s str) -> Vec<&'s str> {
 /// add attributes would need them), or mixes `name` with other bases (layout conflicts).
 fn has_unslotted_subclass(classes: &Classes, name: &str) -> bool {
     classes
-        .list
+        .subclasses
+        .get(name)
+        .map_or(&[][..], |v| v.as_slice())
         .iter()
-        .filter(|c| c.bases.iter().any(|b| b.as_deref() == Some(name)))
+        .map(|&i| &classes.list[i])
         .any(|sub| {
             sub.bases.len() > 1 || sub.has_keywords || (sub.slots.is_none() && !sub.slots_dataclass)
         })

@@ -5,8 +5,10 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::imports::{import_name_cached, locally_bound};
-use crate::rules::python::scope::{module_scope, scope_of, Role, Scope};
+use crate::rules::python::imports::import_name_cached;
+use crate::rules::python::scope::{
+    binder_root, locally_bound, module_scope, scope_of, Role, Scope,
+};
 use crate::rules::python::syntax::{
     call_args, indent_of, line_end, line_start, mentions, statements, unparen,
 };
@@ -216,7 +218,7 @@ fn reiterable(node: Node, cx: &Ctx, scope: &Scope) -> bool {
                 return false;
             };
             b.role == Role::Store
-                && b.binder_node(cx.root()).is_some_and(|a| {
+                && b.binder_node(binder_root(cx, scope)).is_some_and(|a| {
                     a.kind() == "assignment"
                         && a.child_by_field_name("left")
                             .is_some_and(|l| l.kind() == "identifier")
@@ -319,7 +321,7 @@ pub(crate) fn nested_loop_product(node: Node, cx: &mut Ctx) {
     if !uses_both {
         return;
     }
-    let fix = import_name_cached(cx, "itertools", "product", |n| locally_bound(node, src, n))
+    let fix = import_name_cached(cx, "itertools", "product", |n| locally_bound(cx, node, n))
         .and_then(|(product, import)| {
             let header = format!(
                 "for {}, {} in {product}({}, {}):",
@@ -448,16 +450,13 @@ fn combinations_finding(
             .within(n, body.byte_range())
             .any(|o| o.role != Role::Read)
     });
-    let ij_after = [i, j].iter().any(|n| {
-        scope
-            .occurrences(n)
-            .iter()
-            .any(|o| o.range.start >= outer.end_byte())
-    });
+    let ij_after = [i, j]
+        .iter()
+        .any(|n| !scope.occurrences_from(n, outer.end_byte()).is_empty());
     let fix = (!ij_rebound && !ij_after)
         .then(|| {
             import_name_cached(cx, "itertools", "combinations", |n| {
-                locally_bound(outer, src, n)
+                locally_bound(cx, outer, n)
             })
         })
         .flatten()

@@ -3,8 +3,8 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::imports::{import_name_cached, locally_bound};
-use crate::rules::python::scope::module_scope;
+use crate::rules::python::imports::import_name_cached;
+use crate::rules::python::scope::{locally_bound, module_scope};
 use crate::rules::python::syntax::unparen;
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -47,11 +47,31 @@ fn is_complex_literal(node: Node, src: &str) -> bool {
 /// Whether the builtin `pow` is meant: no binding of `pow` in the file's top level or in a
 /// scope around the call.
 fn is_builtin_pow(node: Node, cx: &Ctx) -> bool {
-    module_scope(cx).bindings("pow").next().is_none() && !locally_bound(node, cx.src(), "pow")
+    module_scope(cx).bindings("pow").next().is_none() && !locally_bound(cx, node, "pow")
+}
+
+/// A necessary condition for the query to match at `node`, cheaper than running it: the
+/// operator is `**` / `**=` with a float on the right, or the callee is the name `pow`.
+fn may_match(node: Node, src: &str) -> bool {
+    match node.kind() {
+        "call" => node
+            .child_by_field_name("function")
+            .is_some_and(|f| f.kind() == "identifier" && &src[f.byte_range()] == "pow"),
+        _ => {
+            node.child_by_field_name("right")
+                .is_some_and(|r| r.kind() == "float")
+                && node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| matches!(o.kind(), "**" | "**="))
+        }
+    }
 }
 
 pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
     let src = cx.src();
+    if !may_match(node, src) {
+        return;
+    }
     // The shapes come from `queries/python/pow-half.scm`: (base, exponent, assignment target).
     let mut found: Option<(Node, Node, Option<Node>)> = None;
     cx.query_at("pow-half", node, |m| {
@@ -76,7 +96,7 @@ pub(crate) fn pow_half(node: Node, cx: &mut Ctx) {
     if is_complex_literal(base, src) {
         return;
     }
-    let fix = import_name_cached(cx, "math", "sqrt", |n| locally_bound(node, src, n)).and_then(
+    let fix = import_name_cached(cx, "math", "sqrt", |n| locally_bound(cx, node, n)).and_then(
         |(sqrt, import)| {
             let inner = &src[unparen(base).byte_range()];
             let replacement = match target {

@@ -60,22 +60,44 @@ impl Occ {
     }
 }
 
+/// The occurrences of one name in a scope, in source order, with the positions of those that
+/// bind it and of those that write it, so a lookup costs the matches, not every occurrence.
+#[derive(Debug, Default)]
+struct Name {
+    occs: Vec<Occ>,
+    /// Indices into `occs` of the occurrences that bind the name in the scope ([`Occ::binds`]).
+    binds: Vec<u32>,
+    /// Indices into `occs` of the occurrences that are not reads (nested ones included).
+    writes: Vec<u32>,
+}
+
 /// The names of one scope.
 #[derive(Debug, Default)]
 pub struct Scope {
     pub owner: Range<usize>,
-    names: HashMap<Box<str>, Vec<Occ>>,
+    names: HashMap<Box<str>, Name>,
 }
 
 impl Scope {
     /// Every occurrence of `name`, in source order.
     pub fn occurrences(&self, name: &str) -> &[Occ] {
-        self.names.get(name).map_or(&[], |v| v.as_slice())
+        self.names.get(name).map_or(&[], |v| v.occs.as_slice())
+    }
+
+    /// The occurrences of `name` that start at or after `start`, in source order (a binary
+    /// search).
+    pub fn occurrences_from(&self, name: &str, start: usize) -> &[Occ] {
+        let occs = self.occurrences(name);
+        &occs[occs.partition_point(|o| o.range.start < start)..]
     }
 
     /// Occurrences that bind `name` in this scope (not in nested scopes).
     pub fn bindings<'s>(&'s self, name: &str) -> impl Iterator<Item = &'s Occ> + 's {
-        self.occurrences(name).iter().filter(|o| o.binds())
+        let entry = self.names.get(name);
+        entry
+            .map_or(&[][..], |e| e.binds.as_slice())
+            .iter()
+            .filter_map(move |&i| entry.map(|e| &e.occs[i as usize]))
     }
 
     /// Whether `name` occurs anywhere in the scope (nested scopes included).
@@ -83,15 +105,36 @@ impl Scope {
         self.names.contains_key(name)
     }
 
-    /// Occurrences of `name` inside `range`.
+    /// Occurrences of `name` inside `range`, in source order (a binary search, then the
+    /// occurrences that start inside `range`).
     pub fn within<'s>(
         &'s self,
         name: &str,
         range: Range<usize>,
     ) -> impl Iterator<Item = &'s Occ> + 's {
-        self.occurrences(name)
+        let occs = self.occurrences(name);
+        let from = occs.partition_point(|o| o.range.start < range.start);
+        occs[from..]
             .iter()
+            .take_while(move |o| o.range.start <= range.end)
             .filter(move |o| o.range.start >= range.start && o.range.end <= range.end)
+    }
+
+    /// Whether an occurrence of `name` inside `range` is not a read (a store, `del`, parameter
+    /// or `global`/`nonlocal`), nested scopes included: `within(..).any(|o| o.role !=
+    /// Role::Read)` without visiting the reads.
+    pub fn written_within(&self, name: &str, range: Range<usize>) -> bool {
+        let Some(e) = self.names.get(name) else {
+            return false;
+        };
+        let from = e
+            .writes
+            .partition_point(|&i| e.occs[i as usize].range.start < range.start);
+        e.writes[from..]
+            .iter()
+            .map(|&i| &e.occs[i as usize])
+            .take_while(|o| o.range.start <= range.end)
+            .any(|o| o.range.start >= range.start && o.range.end <= range.end)
     }
 
     /// A name built from `base` that the scope does not use yet: `base`, else `base2`, `base3`…
@@ -106,9 +149,22 @@ impl Scope {
     }
 
     pub(crate) fn build(owner: Node, src: &str) -> Scope {
+        Scope::build_with(owner, src, false)
+    }
+
+    /// The scope's own occurrences only, without those inside nested functions, lambdas and
+    /// classes: enough for [`Scope::bindings`], and much cheaper for the module.
+    pub(crate) fn build_own(owner: Node, src: &str) -> Scope {
+        Scope::build_with(owner, src, true)
+    }
+
+    fn build_with(owner: Node, src: &str, own_only: bool) -> Scope {
+        #[cfg(test)]
+        BUILDS.with(|b| b.set(b.get() + 1));
         let mut b = Builder {
             src,
             names: HashMap::new(),
+            own_only,
         };
         match owner.kind() {
             "function_definition" | "lambda" => {
@@ -126,11 +182,40 @@ impl Scope {
             }
             _ => b.visit(owner, false, false),
         }
+        let names = b
+            .names
+            .into_iter()
+            .map(|(k, mut occs)| {
+                // The walk visits almost everything in source order; make it exact.
+                occs.sort_by_key(|o| o.range.start);
+                let index = |keep: fn(&Occ) -> bool| {
+                    (0..occs.len() as u32)
+                        .filter(|&i| keep(&occs[i as usize]))
+                        .collect::<Vec<_>>()
+                };
+                let binds = index(Occ::binds);
+                let writes = index(|o| o.role != Role::Read);
+                (
+                    k,
+                    Name {
+                        occs,
+                        binds,
+                        writes,
+                    },
+                )
+            })
+            .collect();
         Scope {
             owner: owner.byte_range(),
-            names: b.names,
+            names,
         }
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many scopes were built on this thread (a work count for tests).
+    static BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// A node's kind as a `'static` name (the grammar's own string).
@@ -144,6 +229,9 @@ fn kind_name(node: Node) -> &'static str {
 struct Builder<'s> {
     src: &'s str,
     names: HashMap<Box<str>, Vec<Occ>>,
+    /// Skip nested functions, lambdas and class bodies (their occurrences never bind in the
+    /// scope itself).
+    own_only: bool,
 }
 
 impl<'s> Builder<'s> {
@@ -203,6 +291,9 @@ impl<'s> Builder<'s> {
     }
 
     fn params(&mut self, params: Node, nested: bool) {
+        if nested && self.own_only {
+            return;
+        }
         let mut c = params.walk();
         for p in params.named_children(&mut c) {
             match p.kind() {
@@ -244,6 +335,9 @@ impl<'s> Builder<'s> {
     }
 
     fn visit(&mut self, node: Node, nested: bool, comp: bool) {
+        if nested && self.own_only {
+            return;
+        }
         match node.kind() {
             "identifier" => self.push(node, Role::Read, nested, false, None),
             "assignment" => {
@@ -414,15 +508,63 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// The ancestors of `node`, innermost first. Read from the walk's stack when `node` is the
+/// node being checked or one of its ancestors ([`Node::parent`] walks down from the root, so
+/// climbing with it costs more the bigger the file); otherwise climbed with `parent`.
+pub fn ancestors_of<'a, 't>(cx: &Ctx<'a, 't>, node: Node<'t>) -> Ancestors<'a, 't> {
+    let frames = cx.ancestor_frames();
+    if cx.frame().is_some_and(|f| f.node.id() == node.id()) {
+        return Ancestors::Stack(frames.iter().rev());
+    }
+    match frames.iter().rposition(|f| f.node.id() == node.id()) {
+        Some(i) => Ancestors::Stack(frames[..i].iter().rev()),
+        None => Ancestors::Tree(Some(node)),
+    }
+}
+
+/// See [`ancestors_of`].
+pub enum Ancestors<'a, 't> {
+    Stack(std::iter::Rev<std::slice::Iter<'a, crate::engine::Frame<'t>>>),
+    Tree(Option<Node<'t>>),
+}
+
+impl<'t> Iterator for Ancestors<'_, 't> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        match self {
+            Ancestors::Stack(it) => it.next().map(|f| f.node),
+            Ancestors::Tree(n) => {
+                let p = n.as_ref()?.parent();
+                *n = p;
+                p
+            }
+        }
+    }
+}
+
+fn is_owner_kind(n: Node) -> bool {
+    matches!(
+        n.kind(),
+        "function_definition" | "lambda" | "class_definition" | "module"
+    )
+}
+
 /// The innermost scope owner of `node` (a function, lambda, class or the module), `node`
 /// itself excluded.
 pub fn scope_owner(node: Node) -> Node {
+    owner_among(node, std::iter::successors(node.parent(), |p| p.parent()))
+}
+
+/// [`scope_owner`] through the walk's stack when it holds `node` ([`ancestors_of`]).
+pub fn scope_owner_in<'t>(cx: &Ctx<'_, 't>, node: Node<'t>) -> Node<'t> {
+    owner_among(node, ancestors_of(cx, node))
+}
+
+fn owner_among<'t>(node: Node<'t>, ancestors: impl Iterator<Item = Node<'t>>) -> Node<'t> {
     let mut n = node;
-    while let Some(p) = n.parent() {
-        if matches!(
-            p.kind(),
-            "function_definition" | "lambda" | "class_definition" | "module"
-        ) {
+    for p in ancestors {
+        if is_owner_kind(p) {
             // A function's name and decorators belong to the enclosing scope; its parameters'
             // defaults too, but they are rare enough to keep inside.
             if p.kind() == "class_definition" && p.child_by_field_name("body") != Some(n) {
@@ -436,7 +578,8 @@ pub fn scope_owner(node: Node) -> Node {
     n
 }
 
-/// The per-file cache of scopes, keyed by the owner node's id.
+/// A cache of scopes, keyed by the owner node's id: per file for the module's scope, per
+/// top-level item for the scopes inside it.
 #[derive(Default)]
 pub struct Scopes {
     cache: RefCell<HashMap<usize, Rc<Scope>>>,
@@ -453,16 +596,73 @@ impl Scopes {
     }
 }
 
-/// The scope `node` lives in, computed once per analysis.
-pub fn scope_of(cx: &Ctx, node: Node) -> Rc<Scope> {
-    let scopes = cx.memo(|_, _| Scopes::default());
-    scopes.get(scope_owner(node), cx.src())
+/// The scope owned by `owner`, computed once per analysis. A function, lambda or class around
+/// the checked node lies inside its top-level item, so its scope is an item fact
+/// ([`Ctx::node_cache`]); only the module's scope makes the check file-dependent.
+pub fn scope_at(cx: &Ctx, owner: Node) -> Rc<Scope> {
+    if owner.kind() == "module" {
+        cx.memo(|_, _| Scopes::default()).get(owner, cx.src())
+    } else {
+        cx.node_cache::<Scopes>().get(owner, cx.src())
+    }
 }
 
-/// The module's scope, computed once per analysis.
+/// The scope `node` lives in, computed once per analysis.
+pub fn scope_of(cx: &Ctx, node: Node) -> Rc<Scope> {
+    scope_at(cx, scope_owner_in(cx, node))
+}
+
+/// The bindings of the module's scope ([`Scope::bindings`]; occurrences inside functions,
+/// lambdas and classes are left out), computed once per analysis.
 pub fn module_scope(cx: &Ctx) -> Rc<Scope> {
-    let scopes = cx.memo(|_, _| Scopes::default());
-    scopes.get(cx.root(), cx.src())
+    cx.memo(ModuleBindings::build).0.clone()
+}
+
+/// The memo of [`module_scope`].
+struct ModuleBindings(Rc<Scope>);
+
+impl ModuleBindings {
+    fn build(root: Node, src: &str) -> ModuleBindings {
+        ModuleBindings(Rc::new(Scope::build_own(root, src)))
+    }
+}
+
+/// A node containing every binder of `scope`'s names, for [`Occ::binder_node`]: the scope's
+/// owner when it is the checked node, one of its ancestors or the scope of one of its
+/// descendants' (an item fact), else the root (file-dependent).
+pub fn binder_root<'t>(cx: &Ctx<'_, 't>, scope: &Scope) -> Node<'t> {
+    let Some(current) = cx.frame().map(|f| f.node) else {
+        return cx.root();
+    };
+    if current.kind() != "module" {
+        if let Some(owner) = std::iter::once(current)
+            .chain(cx.ancestors().map(|f| f.node))
+            .take_while(|n| n.kind() != "module")
+            .find(|n| n.byte_range() == scope.owner)
+        {
+            return owner;
+        }
+        let r = &scope.owner;
+        if r.start >= current.start_byte() && r.end <= current.end_byte() {
+            if let Some(owner) = current.descendant_for_byte_range(r.start, r.end) {
+                if owner.byte_range() == *r {
+                    return owner;
+                }
+            }
+        }
+    }
+    cx.root()
+}
+
+/// Whether a function or lambda around `at` (up to the module, which is not included) binds
+/// `name`: a parameter, an assignment, an import. For [`import_name`]'s `shadowed`.
+///
+/// [`import_name`]: crate::rules::python::imports::import_name
+pub fn locally_bound(cx: &Ctx, at: Node, name: &str) -> bool {
+    ancestors_of(cx, at).any(|p| {
+        matches!(p.kind(), "function_definition" | "lambda")
+            && scope_at(cx, p).bindings(name).next().is_some()
+    })
 }
 
 #[cfg(test)]
@@ -470,6 +670,59 @@ mod tests {
     use super::*;
     use crate::document::{parse_str, DEFAULT_PARSE_BUDGET};
     use crate::language::Lang;
+
+    /// Every candidate in a big function once rebuilt the function's scope (`locally_bound`),
+    /// which made pow-half and nested-loop-product quadratic in the function's size. Each
+    /// scope is built once per analysis.
+    #[test]
+    fn one_scope_build_per_scope_however_many_candidates() {
+        use crate::engine::{analyze_str, Settings};
+        let mut src = String::from("def big(xs, ys):\n");
+        for _ in 0..200 {
+            src.push_str("    r = xs ** 0.5\n    for x in xs:\n        for y in [1, 2]:\n            print(x, y)\n");
+        }
+        BUILDS.with(|b| b.set(0));
+        let findings = analyze_str(Lang::Python, &src, &Settings::default()).unwrap();
+        let count = |id: &str| findings.iter().filter(|f| f.rule_id() == id).count();
+        assert_eq!(count("py/pow-half"), 200);
+        assert_eq!(count("py/nested-loop-product"), 200);
+        // The function's (and at most the module's), not one per candidate.
+        let builds = BUILDS.with(|b| b.get());
+        assert!((1..=2).contains(&builds), "{builds} scopes built");
+    }
+
+    #[test]
+    fn own_occurrences_keep_every_binding() {
+        let src = "import os\nx = 1\ndef f(a):\n    y = os\n    return x\nclass C:\n    z = 2\nl = lambda q: q\n[w for w in x if (v := w)]\n";
+        let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
+        let (full, own) = (
+            Scope::build(tree.root_node(), src),
+            Scope::build_own(tree.root_node(), src),
+        );
+        for n in ["os", "x", "f", "a", "y", "C", "z", "l", "q", "w", "v"] {
+            let b = |s: &Scope| s.bindings(n).map(|o| o.range.clone()).collect::<Vec<_>>();
+            assert_eq!(b(&full), b(&own), "{n}");
+        }
+        assert!(full.uses("y") && !own.uses("y") && !own.uses("a"));
+    }
+
+    #[test]
+    fn lookups_by_range() {
+        let src = "def f(a):\n    a = 1\n    g(a)\n    for a in a: del a\n    def h(): a\n";
+        let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
+        let s = Scope::build(tree.root_node().named_child(0).unwrap(), src);
+        let starts = |r: Range<usize>| s.within("a", r).map(|o| o.range.start).collect::<Vec<_>>();
+        let all: Vec<usize> = s.occurrences("a").iter().map(|o| o.range.start).collect();
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "source order: {all:?}");
+        assert_eq!(starts(0..src.len()), all);
+        let line3 = src.find("g(a)").unwrap();
+        assert_eq!(starts(line3..line3 + 4), [line3 + 2]);
+        assert!(!s.written_within("a", line3..line3 + 4));
+        let line4 = src.find("for a").unwrap();
+        assert!(s.written_within("a", line4..line4 + 22));
+        assert_eq!(s.bindings("a").count(), 4, "param, store, for target, del");
+        assert!(s.written_within("a", 0..src.len()));
+    }
 
     #[test]
     fn roles() {

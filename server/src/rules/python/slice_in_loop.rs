@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::scope::{scope_of, scope_owner, Occ, Role, Scope};
+use crate::rules::python::scope::{binder_root, scope_of, scope_owner_in, Occ, Role, Scope};
 use crate::rules::python::syntax::{
     call_args, indent_of, is_bytes_literal, leaves_loop_after, method_call, statement_of, unparen,
 };
@@ -95,7 +95,7 @@ fn is_binary_stream(expr: Node, cx: &Ctx, scope: &Scope) -> bool {
             let Some((kind, _)) = &b.binder else {
                 return false;
             };
-            let Some(binder) = b.binder_node(cx.root()) else {
+            let Some(binder) = b.binder_node(binder_root(cx, scope)) else {
                 return false;
             };
             match *kind {
@@ -160,7 +160,7 @@ fn binding_origin(occ: &Occ, name: &str, cx: &Ctx, scope: &Scope) -> Origin {
     let Some((kind, _)) = &occ.binder else {
         return Origin::Unknown;
     };
-    let Some(binder) = occ.binder_node(cx.root()) else {
+    let Some(binder) = occ.binder_node(binder_root(cx, scope)) else {
         return Origin::Unknown;
     };
     match (*kind, occ.role) {
@@ -242,7 +242,7 @@ pub(crate) fn slice_in_loop(node: Node, cx: &mut Ctx) {
         return;
     }
     let name = cx.text(value);
-    let owner = scope_owner(node);
+    let owner = scope_owner_in(cx, node);
     if owner.kind() == "lambda" || owner.kind() == "class_definition" {
         return;
     }

@@ -5,8 +5,10 @@
 use tree_sitter::Node;
 
 use crate::engine::{Applicability, Ctx, Edit, Fix};
-use crate::rules::python::imports::{import_name_cached, locally_bound};
-use crate::rules::python::scope::{module_scope, scope_of, scope_owner, Role};
+use crate::rules::python::imports::import_name_cached;
+use crate::rules::python::scope::{
+    binder_root, locally_bound, module_scope, scope_of, scope_owner_in, Role,
+};
 use crate::rules::python::syntax::{call_args, expression_call, method_call, unparen, whole_lines};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -44,9 +46,12 @@ fn sort_of(stmt: Node, lst: &str, cx: &Ctx) -> Option<bool> {
     let [arg] = call_args(right)[..] else {
         return None;
     };
-    let builtin = module_scope(cx).bindings("sorted").next().is_none()
-        && scope_of(cx, stmt).bindings("sorted").next().is_none();
-    (cx.text(left) == lst && cx.text(f) == "sorted" && cx.text(arg) == lst && builtin)
+    // The builtin `sorted` (not rebound), checked last: it reads the module's bindings.
+    let builtin = || {
+        module_scope(cx).bindings("sorted").next().is_none()
+            && scope_of(cx, stmt).bindings("sorted").next().is_none()
+    };
+    (cx.text(left) == lst && cx.text(f) == "sorted" && cx.text(arg) == lst && builtin())
         .then_some(false)
 }
 
@@ -70,7 +75,7 @@ fn sorted_before_each_append(call: Node, sort_stmt: Node, lst: Node, cx: &Ctx) -
         return false;
     }
     let name = cx.text(lst);
-    let owner = scope_owner(call);
+    let owner = scope_owner_in(cx, call);
     let Some(outer) = cx
         .ancestors()
         .map(|f| f.node)
@@ -95,7 +100,7 @@ fn sorted_before_each_append(call: Node, sort_stmt: Node, lst: Node, cx: &Ctx) -
     {
         return false;
     }
-    let Some(assign) = b.binder_node(cx.root()) else {
+    let Some(assign) = b.binder_node(binder_root(cx, &scope)) else {
         return false;
     };
     let Some(rhs) = assign.child_by_field_name("right").map(unparen) else {
@@ -156,7 +161,7 @@ pub(crate) fn sort_after_insert(node: Node, cx: &mut Ctx) {
     if cx.text(method) != "append" {
         return;
     }
-    let Some(stmt) = node
+    let Some(stmt) = cx
         .parent()
         .filter(|p| p.kind() == "expression_statement" && p.named_child_count() == 1)
     else {
@@ -187,13 +192,13 @@ pub(crate) fn sort_after_insert(node: Node, cx: &mut Ctx) {
     let Some(in_place) = sort_of(sort_stmt, lst, cx) else {
         return;
     };
-    if scope_owner(node).kind() == "class_definition" {
+    if scope_owner_in(cx, node).kind() == "class_definition" {
         return;
     }
     let safe = in_place && sorted_before_each_append(node, sort_stmt, recv, cx);
     let fix = (|| {
         let (insort, import) =
-            import_name_cached(cx, "bisect", "insort", |n| locally_bound(node, src, n))?;
+            import_name_cached(cx, "bisect", "insort", |n| locally_bound(cx, node, n))?;
         let lines = whole_lines(src, sort_stmt)?;
         if src[stmt.end_byte()..lines.start].contains('#') {
             return None; // a comment between the two would go with the sort

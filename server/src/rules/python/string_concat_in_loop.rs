@@ -5,7 +5,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::scope::{scope_of, scope_owner, Occ, Role};
+use crate::rules::python::scope::{binder_root, scope_of, scope_owner_in, Occ, Role};
 use crate::rules::python::syntax::{indent_of, is_str_literal, line_end, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -77,7 +77,7 @@ pub(crate) fn string_concat_in_loop(node: Node, cx: &mut Ctx) {
         return;
     };
     let name = cx.text(target);
-    let owner = scope_owner(node);
+    let owner = scope_owner_in(cx, node);
     if owner.kind() == "class_definition" {
         return;
     }
@@ -91,7 +91,7 @@ pub(crate) fn string_concat_in_loop(node: Node, cx: &mut Ctx) {
         return;
     };
     let scope = scope_of(cx, node);
-    let root = cx.root();
+    let root = binder_root(cx, &scope);
     let inside = |o: &Occ| o.range.start >= outer.start_byte() && o.range.end <= outer.end_byte();
     let bindings: Vec<&Occ> = scope.bindings(name).collect();
     // Bound to a str literal before the loop, and only by literals and concatenations in it.
@@ -141,9 +141,10 @@ pub(crate) fn string_concat_in_loop(node: Node, cx: &mut Ctx) {
         }
         // Between the initial value and the loop, and inside the loop, `s` is only built.
         let reads_between = scope
-            .occurrences(name)
+            .occurrences_from(name, init_stmt.end_byte() + 1)
             .iter()
-            .any(|o| o.range.start > init_stmt.end_byte() && o.range.end <= outer.start_byte());
+            .take_while(|o| o.range.start <= outer.start_byte())
+            .any(|o| o.range.end <= outer.start_byte());
         let concat_nodes: Vec<Node> = concats.iter().filter_map(|o| o.binder_node(root)).collect();
         let other_in_loop = scope.within(name, outer.byte_range()).any(|o| {
             !concat_nodes.iter().any(|c| {
