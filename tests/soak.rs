@@ -16,7 +16,8 @@
 //! - every hover and code action is answered (a result, or ContentModified).
 //!
 //! `SOAK_DOCS`, `SOAK_EDITS` and `SOAK_SEED` change the size and replay a run; the figures are
-//! printed (`--nocapture`).
+//! printed (`--nocapture`). `SOAK_EVERY` measures every that many documents, and `SOAK_DUMP`
+//! (a folder) keeps each document's final text, to find the one a jump in memory comes from.
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
@@ -192,7 +193,10 @@ fn soak_thousand_documents() {
     let started = Instant::now();
     let mut seen = Seen::default();
     // Measured every `step` documents; the first measure (after 100 of 1,000) is the reference.
-    let step = (docs / 10 / WINDOW).max(1) * WINDOW;
+    let step = match env_or("SOAK_EVERY", 0) as usize {
+        0 => (docs / 10 / WINDOW).max(1) * WINDOW,
+        n => n.div_ceil(WINDOW) * WINDOW,
+    };
     let mut reference = None;
     let mut samples = Vec::new();
     let mut next_id = 1_000_000i64;
@@ -258,6 +262,16 @@ fn soak_thousand_documents() {
                 "textDocument": {"uri": doc.uri}, "range": whole, "context": {"diagnostics": []}}});
             client.send(&action);
             answer(&mut client, &mut seen, next_id, "codeAction");
+        }
+        if let Ok(dir) = std::env::var("SOAK_DUMP") {
+            // Each document's final text, to replay one that the figures single out.
+            for doc in &open {
+                let name = doc
+                    .uri
+                    .trim_start_matches("file:///soak/")
+                    .replace('/', "-");
+                std::fs::write(std::path::Path::new(&dir).join(name), &doc.text).unwrap();
+            }
         }
         for doc in &open {
             client.notify(
