@@ -153,7 +153,9 @@ fn literal_case(decl: Node, cx: &mut Ctx) {
         return;
     }
     let literal = unwrap_expr(value);
-    if literal.kind() != "object" {
+    // A literal the parser had to repair (e.g. its `}` is MISSING) has no reliable extent to
+    // rewrite: its last property can end where the literal does.
+    if literal.kind() != "object" || literal.has_error() {
         return;
     }
     // A literal evaluated once (module or script level) makes one object: its late
