@@ -34,6 +34,8 @@ pub use requests::code_action::FIX_ALL_KIND;
 /// Handlers that tower-lsp may run at once. Requests that wait (on the analysis pool, or on the
 /// client) must not hold up the notifications behind them.
 const CONCURRENCY: usize = 16;
+/// The blocking pool's size (tokio's default is 512).
+const BLOCKING_THREADS: usize = 6;
 /// How long to let in-flight work finish once the client has gone or said `exit`.
 const DRAIN: Duration = Duration::from_secs(3);
 
@@ -72,6 +74,10 @@ pub fn run() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("heap-audit-lsp")
+        // Hovers, code actions and pulled diagnostics run on the blocking pool; each of its
+        // threads keeps its own parsers and text buffer, so the pool is kept small (stdin's
+        // reader holds one of them).
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
     {
         Ok(rt) => rt,
