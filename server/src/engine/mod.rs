@@ -221,18 +221,7 @@ impl<'a, 't> Ctx<'a, 't> {
     /// the item itself. Unlike [`Ctx::memo`] it does not make a check file-dependent.
     pub fn item_memo<T: Any + Default>(&self) -> Rc<T> {
         self.item_memo_used.set(true);
-        let key = TypeId::of::<T>();
-        if let Some((_, v)) = self.item_memo.borrow().iter().find(|(k, _)| *k == key) {
-            return v
-                .clone()
-                .downcast::<T>()
-                .expect("memo type matches its key");
-        }
-        let value = Rc::new(T::default());
-        self.item_memo
-            .borrow_mut()
-            .push((key, value.clone() as Rc<dyn Any>));
-        value
+        slot(self.item_memo, T::default)
     }
 
     /// A cache shared by all checks of one analysis (keyed by type, starting from
@@ -243,18 +232,7 @@ impl<'a, 't> Ctx<'a, 't> {
     /// [`Ctx::item_memo`], it lives for the whole analysis, so a file-dependent check re-run on
     /// its own finds the same values as in a full walk.
     pub fn node_cache<T: Any + Default>(&self) -> Rc<T> {
-        let key = TypeId::of::<T>();
-        if let Some((_, v)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
-            return v
-                .clone()
-                .downcast::<T>()
-                .expect("memo type matches its key");
-        }
-        let value = Rc::new(T::default());
-        self.memo
-            .borrow_mut()
-            .push((key, value.clone() as Rc<dyn Any>));
-        value
+        slot(self.memo, T::default)
     }
 
     /// Computes a per-file value once per analysis and shares it among rules (e.g. the
@@ -264,19 +242,22 @@ impl<'a, 't> Ctx<'a, 't> {
     /// incremental analysis (it is re-run on every analysis instead of its findings reused).
     pub fn memo<T: Any>(&self, compute: impl FnOnce(Node<'t>, &'a str) -> T) -> Rc<T> {
         self.touched.set(true);
-        let key = TypeId::of::<T>();
-        if let Some((_, v)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
-            return v
-                .clone()
-                .downcast::<T>()
-                .expect("memo type matches its key");
-        }
-        let value = Rc::new(compute(self.root, self.src));
-        self.memo
-            .borrow_mut()
-            .push((key, value.clone() as Rc<dyn Any>));
-        value
+        slot(self.memo, || compute(self.root, self.src))
     }
+}
+
+/// The value of type `T` among `slots` (one per type), made with `make` on first use.
+fn slot<T: Any>(slots: &RefCell<Vec<(TypeId, Rc<dyn Any>)>>, make: impl FnOnce() -> T) -> Rc<T> {
+    let key = TypeId::of::<T>();
+    if let Some((_, v)) = slots.borrow().iter().find(|(k, _)| *k == key) {
+        return v
+            .clone()
+            .downcast::<T>()
+            .expect("memo type matches its key");
+    }
+    let value = Rc::new(make());
+    slots.borrow_mut().push((key, value.clone() as Rc<dyn Any>));
+    value
 }
 
 thread_local! {
