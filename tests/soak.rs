@@ -285,6 +285,10 @@ fn soak_thousand_documents() {
             seen.take(client.drain(Duration::from_millis(500)));
             let rss = rss_kib(pid);
             samples.push((opened, rss, started.elapsed()));
+            if std::env::var_os("SOAK_LIVE").is_some() {
+                let a = client.request("heap-audit/allocations", json!(null));
+                eprintln!("  live bytes {:?}", a.map(|v| v["live"].clone()));
+            }
             eprintln!(
                 "{opened:>5} documents: VmRSS {rss} KiB, {} threads, {:.1?}",
                 status_field(pid, "Threads"),

@@ -47,7 +47,8 @@ impl Backend {
     /// `heap-audit/allocations` (feature `count-allocs`): the process's allocation counters.
     pub async fn allocations(&self) -> Result<serde_json::Value> {
         let (count, bytes) = crate::alloc_count::counts();
-        Ok(serde_json::json!({ "count": count, "bytes": bytes }))
+        let live = crate::alloc_count::live();
+        Ok(serde_json::json!({ "count": count, "bytes": bytes, "live": live }))
     }
 }
 
