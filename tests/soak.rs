@@ -18,6 +18,8 @@
 //! `SOAK_DOCS`, `SOAK_EDITS` and `SOAK_SEED` change the size and replay a run; the figures are
 //! printed (`--nocapture`). `SOAK_EVERY` measures every that many documents, and `SOAK_DUMP`
 //! (a folder) keeps each document's final text, to find the one a jump in memory comes from.
+//! `SOAK_LIVE=1`, with `--features count-allocs`, prints the server's live Rust heap bytes too
+//! (memory that tree-sitter's C code or the allocator holds is the rest of VmRSS).
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
