@@ -11,8 +11,8 @@ use tree_sitter::Node;
 use crate::engine::{Ctx, Edit, Fix};
 use crate::language::Lang;
 use crate::rules::js::syntax::{
-    elements, evaluated_once, is_class, is_function_like, is_index_key, is_optional_member,
-    is_pure, line_indent, mentions, static_key, unparen, unwrap_expr, visit,
+    elements, evaluated_once, for_this_assignments, is_class, is_function_like, is_index_key,
+    is_optional_member, is_pure, line_indent, mentions, static_key, unparen, unwrap_expr, visit,
 };
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -746,41 +746,6 @@ fn constructor_methods<'s>(body: Node, src: &'s str) -> HashSet<&'s str> {
         }
     }
     out
-}
-
-/// Calls `f` for each `this.key = …` in a member, not looking into nested non-arrow functions
-/// or classes (their `this` is another object).
-fn for_this_assignments<'t, 's>(
-    member: Node<'t>,
-    src: &'s str,
-    f: &mut impl FnMut(Node<'t>, &'s str),
-) {
-    visit(member, |n| {
-        if n != member
-            && ((n.kind() != "arrow_function" && is_function_like(n.kind())) || is_class(n.kind()))
-        {
-            return Some(false);
-        }
-        if n.kind() == "assignment_expression" {
-            if let Some(left) = n
-                .child_by_field_name("left")
-                .filter(|l| l.kind() == "member_expression")
-            {
-                if left
-                    .child_by_field_name("object")
-                    .is_some_and(|o| o.kind() == "this")
-                {
-                    if let Some(p) = left
-                        .child_by_field_name("property")
-                        .filter(|p| p.kind() == "property_identifier")
-                    {
-                        f(n, &src[p.byte_range()]);
-                    }
-                }
-            }
-        }
-        Some(true)
-    });
 }
 
 /// Initializes the late fields to `undefined` at the start of the constructor (after a

@@ -11,7 +11,8 @@ use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::js::syntax::{
-    elements, evaluated_once, is_class, is_function_like, is_index_key, is_pure, static_key,
+    elements, evaluated_once, for_this_assignments, is_class, is_function_like, is_index_key,
+    is_pure, static_key,
 };
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -269,50 +270,11 @@ fn never_enumerated(lit: Node, src: &str) -> bool {
 /// nested non-arrow functions or classes), with the assignment nodes.
 fn this_keys<'s, 't>(branch: Node<'t>, src: &'s str) -> Vec<(&'s str, Node<'t>)> {
     let mut out: Vec<(&str, Node)> = Vec::new();
-    let mut cursor = branch.walk();
-    'walk: loop {
-        let n = cursor.node();
-        let mut descend = true;
-        if n != branch
-            && ((n.kind() != "arrow_function" && is_function_like(n.kind())) || is_class(n.kind()))
-        {
-            descend = false;
-        } else if n.kind() == "assignment_expression" {
-            if let Some(left) = n
-                .child_by_field_name("left")
-                .filter(|l| l.kind() == "member_expression")
-            {
-                if left
-                    .child_by_field_name("object")
-                    .is_some_and(|o| o.kind() == "this")
-                {
-                    if let Some(p) = left
-                        .child_by_field_name("property")
-                        .filter(|p| p.kind() == "property_identifier")
-                    {
-                        let k = &src[p.byte_range()];
-                        if !out.iter().any(|(x, _)| *x == k) {
-                            out.push((k, n));
-                        }
-                    }
-                }
-            }
+    for_this_assignments(branch, src, &mut |n, k| {
+        if !out.iter().any(|(x, _)| *x == k) {
+            out.push((k, n));
         }
-        if descend && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == branch {
-                break 'walk;
-            }
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+    });
     out
 }
 

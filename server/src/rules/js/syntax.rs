@@ -289,6 +289,41 @@ pub(crate) fn visit<'t>(node: Node<'t>, mut visit: impl FnMut(Node<'t>) -> Optio
     }
 }
 
+/// Calls `f` for each `this.key = …` in `member`, in source order, not looking into nested non-arrow functions
+/// or classes (their `this` is another object).
+pub(crate) fn for_this_assignments<'t, 's>(
+    member: Node<'t>,
+    src: &'s str,
+    f: &mut impl FnMut(Node<'t>, &'s str),
+) {
+    visit(member, |n| {
+        if n != member
+            && ((n.kind() != "arrow_function" && is_function_like(n.kind())) || is_class(n.kind()))
+        {
+            return Some(false);
+        }
+        if n.kind() == "assignment_expression" {
+            if let Some(left) = n
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "member_expression")
+            {
+                if left
+                    .child_by_field_name("object")
+                    .is_some_and(|o| o.kind() == "this")
+                {
+                    if let Some(p) = left
+                        .child_by_field_name("property")
+                        .filter(|p| p.kind() == "property_identifier")
+                    {
+                        f(n, &src[p.byte_range()]);
+                    }
+                }
+            }
+        }
+        Some(true)
+    });
+}
+
 /// Whether an identifier named `name` occurs anywhere in `node` as a variable reference
 /// (identifiers and shorthand properties; property names after `.` are a different kind).
 pub(crate) fn mentions(node: Node, name: &str, src: &str) -> bool {
