@@ -28,6 +28,7 @@ use std::ops::Range;
 
 use tree_sitter::{InputEdit, Node, Tree};
 
+use super::parts::{part_in, AnyPart, ItemTable, PartKey, PartSlots};
 use super::{Analysis, Call, Finding, Limits, Settings, Sink, Walker};
 use crate::language::Lang;
 
@@ -45,6 +46,9 @@ struct Item {
     /// Checks used the item memo and some are file-dependent: re-running only those would
     /// see an item memo without what the others put in it, so the item is walked again.
     mixed: bool,
+    /// The item's parts of file-level facts ([`super::ItemPart`]), positions relative to its
+    /// start.
+    parts: PartSlots,
 }
 
 /// The state kept between analyses of one document.
@@ -64,7 +68,10 @@ pub struct Incremental {
 pub struct Stats {
     pub reused: usize,
     pub walked: usize,
+    /// Checks of reused items run again (they read file-level state, or parts that changed).
     pub calls_rerun: usize,
+    /// Checks of reused items that read only unchanged parts: findings kept without running.
+    pub calls_kept: usize,
 }
 
 /// Start of the line holding `at`.
@@ -170,11 +177,56 @@ pub fn analyze_incremental(
         .into_iter()
         .map(|it| (map_range(&it.lines, edits), it))
         .collect();
+    let mut old_parts: Vec<PartSlots> = old_items
+        .iter_mut()
+        .map(|(_, it)| std::mem::take(&mut it.parts))
+        .collect();
+
+    // The new items, each with the old item it is a clean copy of, if any.
+    let mut nodes = Vec::with_capacity(root.named_child_count());
+    let mut matched: Vec<Option<usize>> = Vec::with_capacity(nodes.capacity());
     let mut next_old = 0;
+    let mut cursor = root.walk();
+    for node in root.named_children(&mut cursor) {
+        let range = node.byte_range();
+        let lines = lines_of(bytes, &range);
+        // The old item at the same shifted place, if any.
+        while next_old < old_items.len()
+            && old_items[next_old]
+                .0
+                .as_ref()
+                .is_none_or(|l| l.start < lines.start)
+        {
+            next_old += 1;
+        }
+        let clean = next_old < old_items.len() && {
+            let (l, it) = &old_items[next_old];
+            let shifted = l.as_ref().expect("skipped the touched ones");
+            *shifted == lines
+                && it.kind == node.kind_id()
+                && it.range.end - it.range.start == range.end - range.start
+                && it.range.start - it.lines.start == range.start - lines.start
+                && !node.is_error()
+                && !node.is_missing()
+                && !changed.iter().any(|c| intersects(c, &lines))
+        };
+        matched.push(clean.then_some(next_old));
+        next_old += usize::from(clean);
+        nodes.push(node);
+    }
+    // The parts of clean items carry over; the unmatched old items keep theirs in `old_parts`
+    // to compare with what replaced them.
+    let slots = matched
+        .iter()
+        .map(|m| m.map_or_else(Vec::new, |j| std::mem::take(&mut old_parts[j])))
+        .collect();
+    let mut cutoff = Cutoff::new(&matched, old_items.len(), old_parts);
+    w.items = ItemTable::with_items(root, nodes, slots);
 
     // The root's own checks: never cached.
     w.visit(root, &mut out);
-    let mut items = Vec::with_capacity(root.named_child_count());
+    let mut items = Vec::with_capacity(matched.len());
+    let mut i = 0;
     let mut cursor = root.walk();
     if cursor.goto_first_child() {
         loop {
@@ -183,30 +235,19 @@ pub fn analyze_incremental(
                 w.push(&cursor);
                 let range = node.byte_range();
                 let lines = lines_of(bytes, &range);
-                // The old item at the same shifted place, if any.
-                while next_old < old_items.len()
-                    && old_items[next_old]
-                        .0
-                        .as_ref()
-                        .is_none_or(|l| l.start < lines.start)
-                {
-                    next_old += 1;
-                }
-                let reuse = next_old < old_items.len() && {
-                    let (l, it) = &old_items[next_old];
-                    let shifted = l.as_ref().expect("skipped the touched ones");
-                    *shifted == lines
-                        && it.kind == node.kind_id()
-                        && it.range.end - it.range.start == range.end - range.start
-                        && it.range.start - it.lines.start == range.start - lines.start
-                        && !node.is_error()
-                        && !node.is_missing()
-                        && !changed.iter().any(|c| intersects(c, &lines))
-                };
-                let item = if reuse {
-                    let it = std::mem::replace(&mut old_items[next_old].1, empty_item());
-                    next_old += 1;
-                    match reuse_item(&mut w, it, node, range.clone(), lines.clone(), &mut out) {
+                let item = if let Some(j) = matched[i] {
+                    let it = std::mem::replace(&mut old_items[j].1, empty_item());
+                    let reused = reuse_item(
+                        &mut w,
+                        it,
+                        node,
+                        range.clone(),
+                        lines.clone(),
+                        &mut cutoff,
+                        &mut out,
+                        &mut stats,
+                    );
+                    match reused {
                         Ok(item) => {
                             stats.reused += 1;
                             item
@@ -233,8 +274,8 @@ pub fn analyze_incremental(
                     stats.walked += 1;
                     walk_item(&mut w, node, range, lines, &mut out)
                 };
-                stats.calls_rerun += item.calls.len() * usize::from(reuse);
                 items.push(item);
+                i += 1;
                 w.stack.pop();
             } else {
                 // Anonymous root children have no rules; ERROR/MISSING ones are recorded.
@@ -246,6 +287,9 @@ pub fn analyze_incremental(
                 break;
             }
         }
+    }
+    for (item, parts) in items.iter_mut().zip(w.items.take_slots()) {
+        item.parts = parts;
     }
     let failed = !w.failures.is_empty();
     let mut findings = out.findings;
@@ -274,6 +318,70 @@ fn empty_item() -> Item {
         errors: Vec::new(),
         calls: Vec::new(),
         mixed: false,
+        parts: Vec::new(),
+    }
+}
+
+/// Whether the parts of a type are the same sequence as in the previous analysis, which is when
+/// the checks that read only them (beyond their item) keep their findings.
+///
+/// Clean items carry their parts over, so only the stretches between them can differ: each run
+/// of old items that were replaced (`old`) and the run of new items that took their place
+/// (`new`). The parts are unchanged when every such run has as many items on both sides and their
+/// parts compare equal one by one (positions in parts are relative to their item, so an edit
+/// that only moved things inside an item leaves its part equal).
+struct Cutoff {
+    hunks: Vec<(Range<usize>, Range<usize>)>,
+    /// The parts of the old items, indexed like them (emptied for the clean ones).
+    old_parts: Vec<PartSlots>,
+    /// The answers so far, per part type.
+    known: Vec<(std::any::TypeId, bool)>,
+}
+
+impl Cutoff {
+    fn new(matched: &[Option<usize>], old_len: usize, old_parts: Vec<PartSlots>) -> Self {
+        let mut hunks = Vec::new();
+        let (mut old, mut new) = (0, 0);
+        for (i, m) in matched.iter().enumerate() {
+            if let Some(j) = *m {
+                if old < j || new < i {
+                    hunks.push((old..j, new..i));
+                }
+                (old, new) = (j + 1, i + 1);
+            }
+        }
+        if old < old_len || new < matched.len() {
+            hunks.push((old..old_len, new..matched.len()));
+        }
+        Self {
+            hunks,
+            old_parts,
+            known: Vec::new(),
+        }
+    }
+
+    fn unchanged(&mut self, key: PartKey, table: &ItemTable<'_>, src: &str) -> bool {
+        if let Some(&(_, answer)) = self.known.iter().find(|(id, _)| *id == key.id) {
+            return answer;
+        }
+        let nodes = table.nodes();
+        let answer = self.hunks.iter().all(|(old, new)| {
+            old.len() == new.len()
+                && old.clone().zip(new.clone()).all(|(j, i)| {
+                    let Some((_, before)) = self.old_parts[j].iter().find(|(id, _)| *id == key.id)
+                    else {
+                        return false;
+                    };
+                    // A part that panics is computed again by the check that reads it, under
+                    // that check's panic isolation.
+                    let after = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        part_in(&mut table.slots.borrow_mut()[i], key, nodes[i], src)
+                    }));
+                    after.is_ok_and(|after: std::rc::Rc<dyn AnyPart>| before.same(&*after))
+                })
+        });
+        self.known.push((key.id, answer));
+        answer
     }
 }
 
@@ -302,6 +410,7 @@ fn walk_item<'t>(
         errors: sink.errors,
         mixed: sink.item_memo_used && !sink.calls.is_empty(),
         calls: sink.calls,
+        parts: Vec::new(),
     }
 }
 
@@ -313,15 +422,18 @@ enum NoReuse {
     Restart,
 }
 
-/// A clean item: its cached findings and errors, shifted, and its file-dependent checks run
-/// again.
+/// A clean item: its cached findings and errors, shifted; its checks that read file-level state,
+/// or parts that changed, run again; the findings of those that read only unchanged parts kept.
+#[allow(clippy::too_many_arguments)]
 fn reuse_item<'t>(
     w: &mut Walker<'_, 't>,
     mut it: Item,
     node: Node<'t>,
     range: Range<usize>,
     lines: Range<usize>,
+    cutoff: &mut Cutoff,
     out: &mut Sink,
+    stats: &mut Stats,
 ) -> Result<Item, NoReuse> {
     if it.mixed {
         return Err(NoReuse::Walk);
@@ -332,10 +444,16 @@ fn reuse_item<'t>(
             shift(&mut c.range, from, to);
         }
     }
+    // Which checks run again.
+    let rerun: Vec<bool> = it
+        .calls
+        .iter()
+        .map(|c| c.file || !c.deps.iter().all(|k| cutoff.unchanged(*k, &w.items, w.src)))
+        .collect();
     let base = w.stack.len();
-    // Find every recorded node first, so that on a miss nothing has run (checks may have
+    // Find every node to run on first, so that on a miss nothing has run (checks may have
     // changed file-level memos).
-    for c in &it.calls {
+    for (c, _) in it.calls.iter().zip(&rerun).filter(|(_, r)| **r) {
         let found = descend_to(w, node, c).is_some();
         w.stack.truncate(base);
         if !found {
@@ -346,11 +464,22 @@ fn reuse_item<'t>(
         track: true,
         ..Sink::default()
     };
-    for c in &it.calls {
+    let mut kept = Vec::new();
+    for (mut c, again) in std::mem::take(&mut it.calls).into_iter().zip(rerun) {
+        if !again {
+            stats.calls_kept += 1;
+            if from != to {
+                shift_findings(&mut c.findings, from, to);
+            }
+            out.findings.extend(c.findings.iter().cloned());
+            kept.push(c);
+            continue;
+        }
+        stats.calls_rerun += 1;
         if !w.alive(c.rule) {
             continue;
         }
-        let target = descend_to(w, node, c).expect("found above");
+        let target = descend_to(w, node, &c).expect("found above");
         w.run(c.rule, target, &mut sink);
         w.stack.truncate(base);
     }
@@ -358,14 +487,7 @@ fn reuse_item<'t>(
         return Err(NoReuse::Restart);
     }
     if from != to {
-        for f in &mut it.findings {
-            shift(&mut f.range, from, to);
-            if let Some(fix) = &mut f.fix {
-                for e in &mut fix.edits {
-                    shift(&mut e.range, from, to);
-                }
-            }
-        }
+        shift_findings(&mut it.findings, from, to);
         for e in &mut it.errors {
             shift(e, from, to);
         }
@@ -375,8 +497,20 @@ fn reuse_item<'t>(
     out.global.append(&mut sink.global);
     it.range = range;
     it.lines = lines;
-    it.calls = sink.calls;
+    kept.append(&mut sink.calls);
+    it.calls = kept;
     Ok(it)
+}
+
+fn shift_findings(findings: &mut [Finding], from: usize, to: usize) {
+    for f in findings {
+        shift(&mut f.range, from, to);
+        if let Some(fix) = &mut f.fix {
+            for e in &mut fix.edits {
+                shift(&mut e.range, from, to);
+            }
+        }
+    }
 }
 
 /// Pushes the frames from `item` (the stack's top) down to the node of `call`, and returns it.
@@ -402,5 +536,25 @@ fn descend_to<'t>(w: &mut Walker<'_, 't>, item: Node<'t>, call: &Call) -> Option
             }
         }
         w.push(&cursor);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cutoff_compares_the_stretches_between_clean_items() {
+        // Old items 0..5; new items: old 0 clean, then one new item for old 1 and 2, old 3
+        // clean, then two new items where old 4 was.
+        let matched = [Some(0), None, Some(3), None, None];
+        let c = Cutoff::new(&matched, 5, vec![Vec::new(); 5]);
+        assert_eq!(c.hunks, [(1..3, 1..2), (4..5, 3..5)]);
+        // Nothing replaced: nothing to compare.
+        let c = Cutoff::new(&[Some(0), Some(1)], 2, vec![Vec::new(); 2]);
+        assert!(c.hunks.is_empty());
+        // An item added at the start and one removed at the end.
+        let c = Cutoff::new(&[None, Some(0)], 2, vec![Vec::new(); 2]);
+        assert_eq!(c.hunks, [(0..0, 0..1), (1..2, 2..2)]);
     }
 }

@@ -20,6 +20,7 @@ use crate::rules::{registry, DefaultSeverity, Rule};
 pub mod fix;
 pub mod incremental;
 pub(crate) mod loops;
+pub mod parts;
 pub mod query;
 mod settings;
 pub mod suppress;
@@ -30,6 +31,8 @@ pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
 
 use loops::{LoopKinds, OpaqueKinds};
+pub use parts::{ItemPart, Parts};
+use parts::{ItemSource, ItemTable, PartKey};
 
 fn loop_kinds(lang: Lang) -> &'static LoopKinds {
     static KINDS: [OnceLock<LoopKinds>; 5] = [const { OnceLock::new() }; 5];
@@ -74,6 +77,10 @@ pub struct Ctx<'a, 't> {
     /// Values shared by the checks of one top-level item ([`Ctx::item_memo`]).
     item_memo: &'a RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     item_memo_used: &'a Cell<bool>,
+    /// The file's top-level items and their parts ([`Ctx::parts`]).
+    items: &'a dyn ItemSource,
+    /// The part types this check read.
+    parts_read: &'a RefCell<Vec<PartKey>>,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
@@ -118,6 +125,16 @@ impl<'a, 't> Ctx<'a, 't> {
     pub fn root(&self) -> Node<'t> {
         self.touched.set(true);
         self.root
+    }
+
+    /// The top-level item (a named child of the root) that holds the current node, or the root
+    /// itself for the root's own checks. Reading it does not make a check file-dependent: an
+    /// item is all a check may see without [`Ctx::root`], [`Ctx::memo`] or [`Ctx::parts`].
+    pub fn item(&self) -> Node<'t> {
+        self.stack
+            .get(1)
+            .or(self.stack.first())
+            .map_or(self.root, |f| f.node)
     }
 
     /// Loop depth of the current node.
@@ -244,6 +261,30 @@ impl<'a, 't> Ctx<'a, 't> {
         self.touched.set(true);
         slot(self.memo, || compute(self.root, self.src))
     }
+
+    /// A file-level fact as one part per top-level item (see [`ItemPart`]): e.g. the signatures
+    /// each item declares. Unlike [`Ctx::memo`], the check depends on these parts only, not on
+    /// the whole file: incremental analysis computes parts only for the items an edit touched,
+    /// and keeps this check's findings without running it when the parts it read are unchanged.
+    pub fn parts<T: ItemPart>(&self) -> Rc<Parts<T>> {
+        self.note_part::<T>();
+        parts::parts::<T>(self.items, self.src)
+    }
+
+    /// A value computed once per analysis from the parts of type `T` (e.g. an index of them by
+    /// name), with the same dependency as [`Ctx::parts`]. Keyed by `D`'s type.
+    pub fn parts_memo<T: ItemPart, D: Any>(&self, f: impl FnOnce(&Parts<T>) -> D) -> Rc<D> {
+        self.note_part::<T>();
+        parts::derived::<T, D>(self.items, self.src, f)
+    }
+
+    fn note_part<T: ItemPart>(&self) {
+        let key = PartKey::of::<T>();
+        let mut read = self.parts_read.borrow_mut();
+        if !read.iter().any(|k| k.id == key.id) {
+            read.push(key);
+        }
+    }
 }
 
 /// The value of type `T` among `slots` (one per type), made with `make` on first use.
@@ -362,7 +403,7 @@ pub fn analyze_str(lang: Lang, src: &str, settings: &Settings) -> Option<Vec<Fin
     Some(analyze(lang, src, &tree, settings))
 }
 
-/// A rule check that read file-level state: where it ran, to run it again on a later analysis
+/// A rule check that read beyond its item: where it ran, to run it again on a later analysis
 /// whose item is otherwise unchanged.
 #[derive(Clone, Debug)]
 pub(crate) struct Call {
@@ -371,6 +412,13 @@ pub(crate) struct Call {
     /// The walk's stack depth at the node (1 = the root).
     pub depth: u32,
     pub rule: u16,
+    /// It read file-level state ([`Ctx::root`], [`Ctx::memo`], [`Ctx::file_src`]): always run
+    /// again.
+    pub file: bool,
+    /// The part types it read ([`Ctx::parts`]).
+    pub deps: Vec<PartKey>,
+    /// Its findings, when it read parts only: kept as long as those parts are unchanged.
+    pub findings: Vec<Finding>,
 }
 
 /// Where a walk's results go.
@@ -402,6 +450,8 @@ pub(crate) struct Walker<'a, 't> {
     touched: Cell<bool>,
     item_memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     item_memo_used: Cell<bool>,
+    pub items: ItemTable<'t>,
+    parts_read: RefCell<Vec<PartKey>>,
     /// Rules that must not run (skipped, panicked or over budget in this analysis).
     dead: Vec<bool>,
     spent: Vec<Duration>,
@@ -432,6 +482,8 @@ impl<'a, 't> Walker<'a, 't> {
             touched: Cell::new(false),
             item_memo: RefCell::new(Vec::new()),
             item_memo_used: Cell::new(false),
+            items: ItemTable::new(root),
+            parts_read: RefCell::new(Vec::new()),
             dead: (0..reg.len() as u16)
                 .map(|i| limits.skip.contains(&i))
                 .collect(),
@@ -511,6 +563,7 @@ impl<'a, 't> Walker<'a, 't> {
         let started = self.limits.rule_budget.map(|_| Instant::now());
         self.touched.set(false);
         self.item_memo_used.set(false);
+        self.parts_read.borrow_mut().clear();
         FILE_READ.with(|f| f.set(false));
         let before = sink.findings.len();
         let mut cx = Ctx {
@@ -525,19 +578,34 @@ impl<'a, 't> Walker<'a, 't> {
             touched: &self.touched,
             item_memo: &self.item_memo,
             item_memo_used: &self.item_memo_used,
+            items: &self.items,
+            parts_read: &self.parts_read,
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
         if self.touched.get() || FILE_READ.with(|f| f.get()) {
             self.touched.set(true);
         }
         sink.item_memo_used |= self.item_memo_used.get();
-        if sink.track && self.touched.get() {
+        if sink.track && (self.touched.get() || !self.parts_read.borrow().is_empty()) {
+            let file = self.touched.get();
+            let findings = if file {
+                Vec::new()
+            } else {
+                sink.findings[before..].to_vec()
+            };
             sink.global.extend(sink.findings.drain(before..));
             sink.calls.push(Call {
                 range: node.byte_range(),
                 kind: node.kind_id(),
                 depth: self.stack.len() as u32,
                 rule: rule_idx,
+                file,
+                deps: if file {
+                    Vec::new()
+                } else {
+                    self.parts_read.borrow().clone()
+                },
+                findings,
             });
         }
         if let Err(payload) = outcome {
