@@ -467,7 +467,7 @@ fn engine(args: &[String]) {
     );
     let mut seen = doc.edit_seq();
     let (mut parse, mut rules) = (Vec::new(), Vec::new());
-    let (mut walked, mut reused, mut calls) = (0, 0, 0);
+    let (mut walked, mut reused, mut calls, mut kept) = (0, 0, 0, 0);
     // With `--features count-allocs`: the engine's own allocations per edit (reparse excluded).
     let mut allocs: Vec<u64> = Vec::new();
     for at in edit_places(&text) {
@@ -504,6 +504,7 @@ fn engine(args: &[String]) {
                 walked += st.walked;
                 reused += st.reused;
                 calls += st.calls_rerun;
+                kept += st.calls_kept;
             }
             parse.push((t1 - t).as_secs_f64() * 1e3);
         }
@@ -520,6 +521,7 @@ fn engine(args: &[String]) {
             "items_walked_per_edit": walked as f64 / rules.len() as f64,
             "items_reused_per_edit": reused as f64 / rules.len() as f64,
             "file_dependent_checks_rerun_per_edit": calls as f64 / rules.len() as f64,
+            "part_checks_kept_per_edit": kept as f64 / rules.len() as f64,
             "engine_allocs_median": allocs.get(allocs.len() / 2),
         })
     );
