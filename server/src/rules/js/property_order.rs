@@ -1,18 +1,16 @@
 //! `js/property-order`: objects with the same keys in a different order get different hidden
 //! classes, so code that sees both goes polymorphic.
 
-use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::engine::{Ctx, Edit, Fix};
+use crate::engine::{Ctx, Edit, Fix, ItemPart, Parts};
 use crate::rules::js::syntax::{
-    elements, evaluated_once, for_this_assignments, is_class, is_function_like, is_index_key,
-    is_pure, static_key,
+    elements, evaluated_once, evaluated_once_from, for_this_assignments, is_class,
+    is_function_like, is_index_key, is_pure, static_key,
 };
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -110,10 +108,81 @@ fn hashes(keys: &[(&str, Node)]) -> (u64, u64) {
     (set, order.finish())
 }
 
-/// Per file: for each key set (by hash), the first literal with it. The walk meets literals
-/// in source order, so the first one recorded is the first in the file; no separate walk.
-#[derive(Default)]
-struct FirstSeen(RefCell<HashMap<u64, Range<usize>>>);
+/// The literals `literal_order` compares, in walk order (pre-order, not entering syntax errors,
+/// as the engine's walk): plain key lists of two or more keys, not descriptor tables, in code
+/// that may run more than once. Calls `f` with each and its (set, order) hashes; stops when `f`
+/// returns `false`.
+fn each_literal<'t>(item: Node<'t>, src: &str, mut f: impl FnMut(Node<'t>, u64, u64) -> bool) {
+    if item.is_error() || item.is_missing() {
+        return;
+    }
+    // The ancestors of the cursor's node, innermost last; the program above the item first.
+    let mut ancestors: Vec<Node<'t>> = item.parent().into_iter().collect();
+    let mut cursor = item.walk();
+    loop {
+        let n = cursor.node();
+        if n.kind() == "object" {
+            let keys = literal_keys(n, src).filter(|k| {
+                k.len() >= 2
+                    && !is_descriptor_table(k)
+                    && !evaluated_once_from(ancestors.iter().rev().copied(), src)
+            });
+            if let Some(keys) = keys {
+                let (set, order) = hashes(&keys);
+                if !f(n, set, order) {
+                    return;
+                }
+            }
+        }
+        if !n.is_error() && !n.is_missing() && cursor.goto_first_child() {
+            ancestors.push(n);
+            continue;
+        }
+        loop {
+            if cursor.node() == item {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            ancestors.pop();
+        }
+    }
+}
+
+/// One item's share of the file's literals: the (set, order) hashes of the literals
+/// [`each_literal`] yields, in order. Position-free, so edits that leave an item's literals
+/// alone leave its part equal and the other items' literal checks keep their findings.
+#[derive(PartialEq)]
+struct Shapes(Vec<(u64, u64)>);
+
+impl ItemPart for Shapes {
+    fn compute(item: Node<'_>, src: &str) -> Self {
+        let mut v = Vec::new();
+        each_literal(item, src, |_, set, order| {
+            v.push((set, order));
+            true
+        });
+        Shapes(v)
+    }
+}
+
+/// Per key set (by hash), the first literal with it in the file: its item's start, its index
+/// among the item's literals and its order hash.
+struct FirstSeen(HashMap<u64, (usize, usize, u64)>);
+
+fn first_seen(parts: &Parts<Shapes>) -> FirstSeen {
+    let mut map = HashMap::new();
+    for (range, shapes) in parts.iter() {
+        for (k, &(set, order)) in shapes.0.iter().enumerate() {
+            map.entry(set).or_insert((range.start, k, order));
+        }
+    }
+    FirstSeen(map)
+}
 
 fn literal_order(lit: Node, cx: &mut Ctx) {
     let src = cx.src();
@@ -122,24 +191,41 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     else {
         return;
     };
-    let (set, _) = hashes(&keys);
-    let seen = cx.memo(|_, _| FirstSeen::default());
-    let first_range = {
-        let mut map = seen.0.borrow_mut();
-        match map.get(&set) {
-            Some(r) => r.clone(),
-            None => {
-                map.insert(set, lit.byte_range());
-                return;
-            }
-        }
+    let (set, order) = hashes(&keys);
+    let seen = cx.parts_memo::<Shapes, FirstSeen>(first_seen);
+    let Some(&(item_start, index, first_order)) = seen.0.get(&set) else {
+        return;
     };
-    let Some(first) = cx
-        .root()
-        .descendant_for_byte_range(first_range.start, first_range.end)
-        .and_then(|n| outermost_with_range(n, &first_range))
-        .filter(|n| n.kind() == "object")
-    else {
+    // The same order (the usual case) needs nothing but the parts: no report.
+    if first_order == order {
+        return;
+    }
+    // The first literal itself: in this item (found again within it), or in an earlier one,
+    // whose text is read (and the message names its line, which edits elsewhere move).
+    let item = cx.item();
+    let home = if item_start == item.start_byte() {
+        item
+    } else {
+        let Some(home) = cx
+            .root()
+            .first_named_child_for_byte(item_start)
+            .filter(|n| n.start_byte() == item_start)
+        else {
+            return;
+        };
+        home
+    };
+    let mut first = None;
+    let mut k = 0;
+    each_literal(home, src, |n, _, _| {
+        if k == index {
+            first = Some(n);
+            return false;
+        }
+        k += 1;
+        true
+    });
+    let Some(first) = first.filter(|f| *f != lit) else {
         return;
     };
     let Some(first_keys) = literal_keys(first, src) else {
@@ -156,6 +242,8 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     if first_keys.iter().zip(&keys).all(|((a, _), (b, _))| a == b) {
         return;
     }
+    // The message names the first literal's line, which edits above it move.
+    let _ = cx.file_src();
     // The tree counts rows: scanning the text from the start per finding was quadratic.
     let line = first.start_position().row + 1;
     let order: Vec<&str> = first_keys.iter().map(|(k, _)| *k).collect();
@@ -165,18 +253,6 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     );
     let fix = reorder_fix(lit, &keys, &order, cx);
     cx.report(lit.byte_range(), message).fix = fix;
-}
-
-/// The node with exactly this range, outermost (a literal may share its range with e.g. an
-/// expression statement's child).
-fn outermost_with_range<'t>(mut n: Node<'t>, range: &Range<usize>) -> Option<Node<'t>> {
-    if n.byte_range() != *range {
-        return None;
-    }
-    while n.kind() != "object" {
-        n = n.parent().filter(|p| p.byte_range() == *range)?;
-    }
-    Some(n)
 }
 
 /// Swaps property texts into the first-seen order. Safe only when the values are free of side
