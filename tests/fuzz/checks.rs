@@ -35,7 +35,7 @@ pub fn engine(data: &[u8]) {
         );
         assert!(src.is_char_boundary(f.range.start) && src.is_char_boundary(f.range.end));
         if let Some(fix) = &f.fix {
-            for e in &fix.edits {
+            for e in fix.edits().iter() {
                 assert!(
                     e.range.start <= e.range.end && e.range.end <= src.len(),
                     "edit out of range"

@@ -2,11 +2,10 @@
 //! characters (what JSON and SARIF's `unicodeCodePoints` report), a source excerpt for text
 //! output, and a fingerprint that survives unrelated edits (for SARIF).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::engine::{Applicability, Finding, Severity};
+use crate::engine::{Applicability, Finding, Severity, Text};
 
 use super::discover::Problem;
 
@@ -15,14 +14,14 @@ use super::discover::Problem;
 pub struct Located {
     pub rule: u16,
     pub severity: Severity,
-    pub message: Cow<'static, str>,
+    pub message: Text,
     pub line: usize,
     pub column: usize,
     /// Exclusive: the character after the range.
     pub end_line: usize,
     pub end_column: usize,
     pub fix: Option<Applicability>,
-    pub fix_title: Option<Cow<'static, str>>,
+    pub fix_title: Option<Text>,
     pub loop_depth: u32,
     /// Rule, line text (trimmed) and how many times that pair occurred before in the file:
     /// stable when lines are added or removed elsewhere.

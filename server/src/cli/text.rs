@@ -200,19 +200,18 @@ pub fn summary(s: &Summary, diff: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     fn located(severity: Severity, fix: Option<Applicability>) -> Located {
         Located {
             rule: crate::rules::registry().index_of("py/pow-half").unwrap(),
             severity,
-            message: Cow::Borrowed("`** 0.5`: use `math.sqrt`"),
+            message: "`** 0.5`: use `math.sqrt`".into(),
             line: 3,
             column: 9,
             end_line: 3,
             end_column: 17,
             fix,
-            fix_title: fix.map(|_| Cow::Borrowed("Use `math.sqrt`")),
+            fix_title: fix.map(|_| "Use `math.sqrt`".into()),
             loop_depth: 1,
             fingerprint: 0,
             excerpt: Some(super::super::report::Excerpt {

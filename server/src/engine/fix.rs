@@ -22,21 +22,21 @@ pub fn select_fixes(findings: &[Finding], mode: FixMode) -> Vec<&Fix> {
     let mut fixes: Vec<&Fix> = findings
         .iter()
         .filter_map(|f| f.fix.as_ref())
-        .filter(|fix| mode.allows(fix.applicability) && !fix.edits.is_empty())
+        .filter(|fix| mode.allows(fix.applicability) && !fix.is_empty())
         .collect();
     fixes.sort_by_key(|f| (f.span().start, f.span().end));
     let mut chosen: Vec<&Fix> = Vec::with_capacity(fixes.len());
     let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
     for fix in fixes {
-        let clashes = fix.edits.iter().any(|e| {
+        let clashes = fix.ranges().any(|e| {
             taken.iter().any(|t| {
                 // Overlap, or two insertions at one point (their order would be ambiguous).
-                (e.range.start < t.end && t.start < e.range.end)
-                    || (e.range.start == t.start && (e.range.is_empty() || t.is_empty()))
+                (e.start < t.end && t.start < e.end)
+                    || (e.start == t.start && (e.is_empty() || t.is_empty()))
             })
         });
         if !clashes {
-            taken.extend(fix.edits.iter().map(|e| e.range.clone()));
+            taken.extend(fix.ranges());
             chosen.push(fix);
         }
     }
@@ -63,7 +63,8 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
 /// Applies the selected fixes once. Returns the new text and how many fixes were applied.
 pub fn apply_fixes(text: &str, findings: &[Finding], mode: FixMode) -> (String, usize) {
     let fixes = select_fixes(findings, mode);
-    let edits: Vec<&Edit> = fixes.iter().flat_map(|f| f.edits.iter()).collect();
+    let owned: Vec<_> = fixes.iter().map(|f| f.edits()).collect();
+    let edits: Vec<&Edit> = owned.iter().flat_map(|e| e.iter()).collect();
     (apply_edits(text, &edits), fixes.len())
 }
 

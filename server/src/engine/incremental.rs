@@ -506,9 +506,7 @@ fn shift_findings(findings: &mut [Finding], from: usize, to: usize) {
     for f in findings {
         shift(&mut f.range, from, to);
         if let Some(fix) = &mut f.fix {
-            for e in &mut fix.edits {
-                shift(&mut e.range, from, to);
-            }
+            fix.shift(to as isize - from as isize);
         }
     }
 }

@@ -4,7 +4,6 @@
 //! byte ranges. No LSP types, no files, no terminals.
 
 use std::any::{Any, TypeId};
-use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
@@ -28,7 +27,7 @@ mod types;
 
 pub use fix::{apply_edits, apply_fixes, fix_until_stable, select_fixes, FixMode};
 pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
-pub use types::{Applicability, Edit, Finding, Fix, Level, Severity};
+pub use types::{Applicability, Edit, Finding, Fix, Level, Severity, Text};
 
 use loops::{LoopKinds, OpaqueKinds};
 pub use parts::{ItemPart, Parts};
@@ -204,11 +203,7 @@ impl<'a, 't> Ctx<'a, 't> {
 
     /// Reports a finding for the running rule at the current node's loop depth. The returned
     /// finding can be given a fix or a lower default severity.
-    pub fn report(
-        &mut self,
-        range: Range<usize>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> &mut Finding {
+    pub fn report(&mut self, range: Range<usize>, message: impl Into<Text>) -> &mut Finding {
         let depth = self.loop_depth();
         self.report_at_depth(range, message, depth)
     }
@@ -216,7 +211,7 @@ impl<'a, 't> Ctx<'a, 't> {
     pub fn report_at_depth(
         &mut self,
         range: Range<usize>,
-        message: impl Into<Cow<'static, str>>,
+        message: impl Into<Text>,
         loop_depth: u32,
     ) -> &mut Finding {
         let rule = registry().rule(self.rule);

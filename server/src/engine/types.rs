@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -73,6 +74,88 @@ impl Applicability {
     }
 }
 
+/// A text the engine hands out with findings (messages, fix titles): a `'static` string, or a
+/// shared one. Cloning never allocates, so incremental analysis can hand the findings of clean
+/// items to every new analysis for the price of a reference count.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Text {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Self {
+        Text::Static(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::Shared(s.into())
+    }
+}
+
+impl From<Cow<'static, str>> for Text {
+    fn from(s: Cow<'static, str>) -> Self {
+        match s {
+            Cow::Borrowed(s) => Text::Static(s),
+            Cow::Owned(s) => s.into(),
+        }
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Replace the bytes in `range` with `text`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
@@ -102,42 +185,102 @@ impl Edit {
 }
 
 /// A set of non-overlapping edits, sorted by start, applied together.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The edits are shared: cloning a fix never allocates, and moving it with its finding (after
+/// an edit earlier in the text) only changes an offset. Read them with [`Fix::edits`].
+#[derive(Clone)]
 pub struct Fix {
-    pub title: Cow<'static, str>,
-    pub edits: Vec<Edit>,
+    pub title: Text,
+    edits: Arc<[Edit]>,
+    /// Added to every edit's range: how far the fix moved since it was made.
+    delta: isize,
     pub applicability: Applicability,
 }
 
 impl Fix {
-    pub fn new(
-        title: impl Into<Cow<'static, str>>,
-        applicability: Applicability,
-        mut edits: Vec<Edit>,
-    ) -> Self {
+    pub fn new(title: impl Into<Text>, applicability: Applicability, mut edits: Vec<Edit>) -> Self {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
         Self {
             title: title.into(),
-            edits,
+            edits: edits.into(),
+            delta: 0,
             applicability,
         }
     }
-    pub fn safe(title: impl Into<Cow<'static, str>>, edits: Vec<Edit>) -> Self {
+    pub fn safe(title: impl Into<Text>, edits: Vec<Edit>) -> Self {
         Self::new(title, Applicability::Safe, edits)
     }
-    pub fn unsafe_(title: impl Into<Cow<'static, str>>, edits: Vec<Edit>) -> Self {
+    pub fn unsafe_(title: impl Into<Text>, edits: Vec<Edit>) -> Self {
         Self::new(title, Applicability::Unsafe, edits)
     }
+
+    /// The edits, sorted, where they apply now.
+    pub fn edits(&self) -> Cow<'_, [Edit]> {
+        if self.delta == 0 {
+            return Cow::Borrowed(&self.edits);
+        }
+        Cow::Owned(
+            self.edits
+                .iter()
+                .map(|e| Edit {
+                    range: self.moved(e.range.start)..self.moved(e.range.end),
+                    text: e.text.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The byte ranges of the edits, where they apply now.
+    pub fn ranges(&self) -> impl ExactSizeIterator<Item = Range<usize>> + '_ {
+        self.edits
+            .iter()
+            .map(|e| self.moved(e.range.start)..self.moved(e.range.end))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    /// Moves every edit by `by` bytes (the text before them grew or shrank by that much).
+    pub fn shift(&mut self, by: isize) {
+        self.delta += by;
+    }
+
+    fn moved(&self, at: usize) -> usize {
+        at.checked_add_signed(self.delta)
+            .expect("a fix never moves before the start of the text")
+    }
+
     /// The byte range the edits touch, from the first start to the last end.
     pub fn span(&self) -> Range<usize> {
-        let start = self.edits.first().map_or(0, |e| e.range.start);
-        let end = self
-            .edits
-            .iter()
-            .map(|e| e.range.end)
-            .max()
-            .unwrap_or(start);
+        let start = self.ranges().next().map_or(0, |r| r.start);
+        let end = self.ranges().map(|r| r.end).max().unwrap_or(start);
         start..end
+    }
+}
+
+impl PartialEq for Fix {
+    fn eq(&self, other: &Self) -> bool {
+        self.title == other.title
+            && self.applicability == other.applicability
+            && self.edits.len() == other.edits.len()
+            && self
+                .ranges()
+                .zip(other.ranges())
+                .zip(self.edits.iter().zip(other.edits.iter()))
+                .all(|((a, b), (x, y))| a == b && x.text == y.text)
+    }
+}
+
+impl Eq for Fix {}
+
+impl std::fmt::Debug for Fix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fix")
+            .field("title", &self.title)
+            .field("edits", &self.edits())
+            .field("applicability", &self.applicability)
+            .finish()
     }
 }
 
@@ -147,7 +290,7 @@ pub struct Finding {
     /// Index into the rule registry (`rules::registry()`).
     pub rule: u16,
     pub range: Range<usize>,
-    pub message: Cow<'static, str>,
+    pub message: Text,
     pub severity: Severity,
     /// How many loops (and iteration callbacks/comprehensions) enclose the finding.
     pub loop_depth: u32,

@@ -65,7 +65,7 @@ pub(crate) fn diagnostic(
         code: Some(NumberOrString::String(finding.rule_id().to_owned())),
         code_description: href(finding.rule).map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_owned()),
-        message: finding.message.clone().into_owned(),
+        message: finding.message.to_string(),
         related_information: None,
         tags: unnecessary.then(|| vec![DiagnosticTag::UNNECESSARY]),
         data: Some(serde_json::json!({ "v": version, "i": index })),

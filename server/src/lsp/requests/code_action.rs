@@ -110,10 +110,10 @@ fn quick_fix_actions(
             continue;
         }
         let diag = || vec![diagnostic(f, i, analysis.version, &snap.rope, enc)];
-        if let Some(fix) = f.fix.as_ref().filter(|fix| !fix.edits.is_empty()) {
+        if let Some(fix) = f.fix.as_ref().filter(|fix| !fix.is_empty()) {
             let safe = fix.applicability == Applicability::Safe;
             let edits = fix
-                .edits
+                .edits()
                 .iter()
                 .map(|e| text_edit(&snap.rope, e, enc))
                 .collect();
@@ -168,7 +168,7 @@ fn fix_all_action(snap: &Snapshot, analysis: &Analysis, caps: Caps) -> Option<Co
     if !analysis.findings.iter().any(|f| {
         f.fix
             .as_ref()
-            .is_some_and(|x| mode.allows(x.applicability) && !x.edits.is_empty())
+            .is_some_and(|x| mode.allows(x.applicability) && !x.is_empty())
     }) {
         return None;
     }
