@@ -43,8 +43,8 @@ struct Item {
     findings: Vec<Finding>,
     errors: Vec<Range<usize>>,
     calls: Vec<Call>,
-    /// Checks used the item memo and some are file-dependent: re-running only those would
-    /// see an item memo without what the others put in it, so the item is walked again.
+    /// A check to run again used the item memo: re-running it alone would see an item memo
+    /// without what the other checks put in it, so the item is walked again.
     mixed: bool,
     /// The item's parts of file-level facts ([`super::ItemPart`]), positions relative to its
     /// start.
@@ -408,7 +408,7 @@ fn walk_item<'t>(
         kind: node.kind_id(),
         findings: sink.findings,
         errors: sink.errors,
-        mixed: sink.item_memo_used && !sink.calls.is_empty(),
+        mixed: sink.calls.iter().any(|c| c.item_memo),
         calls: sink.calls,
         parts: Vec::new(),
     }

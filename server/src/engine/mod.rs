@@ -414,6 +414,8 @@ pub(crate) struct Call {
     pub deps: Vec<PartKey>,
     /// Its findings, when it read parts only: kept as long as those parts are unchanged.
     pub findings: Vec<Finding>,
+    /// It used the item memo ([`Ctx::item_memo`]), which only a walk of the whole item fills.
+    pub item_memo: bool,
 }
 
 /// Where a walk's results go.
@@ -601,6 +603,7 @@ impl<'a, 't> Walker<'a, 't> {
                     self.parts_read.borrow().clone()
                 },
                 findings,
+                item_memo: self.item_memo_used.get(),
             });
         }
         if let Err(payload) = outcome {

@@ -59,7 +59,9 @@ fn parse_directives(src: &str, tree: &Tree, lines: &mut Option<Lines>) -> Vec<Di
     let mut out = Vec::new();
     let root = tree.root_node();
     let mut from = 0;
-    while let Some(pos) = src[from..].find(MARKER) {
+    // Every analysis looks through the whole text: memmem's vectorised search, not `str::find`.
+    let finder = memchr::memmem::Finder::new(MARKER);
+    while let Some(pos) = finder.find(&src.as_bytes()[from..]) {
         let at = from + pos;
         from = at + MARKER.len();
         let Some(node) = root.descendant_for_byte_range(at, at + MARKER.len()) else {
