@@ -1,0 +1,104 @@
+//! Early cutoff: typing inside one item re-runs no check of the other items when the file-level
+//! facts they read (item parts) did not change, and the result still equals a full analysis.
+
+use heap_audit::document::Document;
+use heap_audit::engine::incremental::{analyze_incremental, Incremental, Stats};
+use heap_audit::engine::{analyze_full, Limits, Settings};
+use heap_audit::language::Lang;
+
+/// Analyses `text`, types `typed` right after the first `after`, analyses again incrementally,
+/// checks the findings against a full analysis of the same tree and returns the statistics of
+/// the second analysis.
+fn type_after(lang: Lang, text: &str, after: &str, typed: &str) -> Stats {
+    let settings = Settings::default();
+    let mut doc = Document::new(lang, text);
+    let mut state: Option<Incremental> = None;
+    let tree = doc.tree().unwrap().clone();
+    let first = analyze_incremental(
+        &mut state,
+        lang,
+        text,
+        &tree,
+        None,
+        &settings,
+        0,
+        &Limits::default(),
+    );
+    assert!(!first.findings.is_empty(), "the text has findings to keep");
+    let seen = doc.edit_seq();
+    let at = text.find(after).expect("marker") + after.len();
+    doc.edit(at..at, typed);
+    doc.reparse();
+    let mut new_text = text.to_owned();
+    new_text.insert_str(at, typed);
+    let edits = doc
+        .edits_since(seen)
+        .expect("edits since the first analysis");
+    let tree = doc.tree().unwrap().clone();
+    let inc = analyze_incremental(
+        &mut state,
+        lang,
+        &new_text,
+        &tree,
+        Some(&edits),
+        &settings,
+        0,
+        &Limits::default(),
+    );
+    let full = analyze_full(lang, &new_text, &tree, &settings, &Limits::default());
+    assert_eq!(inc.findings, full.findings);
+    state.unwrap().stats()
+}
+
+const TS: &str = r#"
+function a(items: number[]) {
+  for (const i of items) {
+    const p = { x: i, y: i };
+    use(p);
+  }
+}
+
+function b(items: number[]) {
+  const out = [];
+  for (const i of items) {
+    out.push({ y: i, x: i });
+  }
+  return out;
+}
+
+function c(n: number) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const q = { x: i, y: 0 };
+    total += q.x;
+  }
+  return total;
+}
+"#;
+
+#[test]
+fn typescript_typing_in_a_body_keeps_the_other_items_literal_checks() {
+    // `b`'s literal reports against `a`'s (file-dependent: the message names a line); `c`'s
+    // literal has `a`'s order and reads only the literal parts, which typing in `c`'s
+    // arithmetic does not change.
+    let st = type_after(Lang::TypeScript, TS, "total += q", "x");
+    assert!(st.calls_kept >= 1, "{st:?}");
+    assert_eq!(st.calls_rerun, 1, "only b's reporting check: {st:?}");
+    assert_eq!(st.walked, 1, "{st:?}");
+}
+
+#[test]
+fn typescript_changing_a_literal_reruns_the_checks_that_read_literals() {
+    // Typing a key into `c`'s literal changes its item's part: the other literal checks run.
+    let st = type_after(Lang::TypeScript, TS, "{ x: i, y: 0", ", z: 1");
+    assert_eq!(st.calls_kept, 0, "{st:?}");
+    assert!(st.calls_rerun >= 2, "{st:?}");
+}
+
+#[test]
+fn javascript_typing_in_a_body_keeps_the_other_items_literal_checks() {
+    let js = TS.replace(": number[]", "").replace(": number", "");
+    let st = type_after(Lang::JavaScript, &js, "total += q", "x");
+    assert!(st.calls_kept >= 1, "{st:?}");
+    assert_eq!(st.calls_rerun, 1, "{st:?}");
+}
