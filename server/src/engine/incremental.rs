@@ -444,16 +444,18 @@ fn reuse_item<'t>(
             shift(&mut c.range, from, to);
         }
     }
-    // Which checks run again.
-    let rerun: Vec<bool> = it
-        .calls
-        .iter()
-        .map(|c| c.file || !c.deps.iter().all(|k| cutoff.unchanged(*k, &w.items, w.src)))
-        .collect();
+    // Which checks run again: the file-dependent ones and those whose parts changed (the
+    // answers per part type are cached, so asking twice costs a lookup).
+    let mut again = |c: &Call, w: &Walker<'_, 't>| {
+        c.file || !c.deps.iter().all(|k| cutoff.unchanged(k, &w.items, w.src))
+    };
     let base = w.stack.len();
     // Find every node to run on first, so that on a miss nothing has run (checks may have
     // changed file-level memos).
-    for (c, _) in it.calls.iter().zip(&rerun).filter(|(_, r)| **r) {
+    for c in &it.calls {
+        if !again(c, w) {
+            continue;
+        }
         let found = descend_to(w, node, c).is_some();
         w.stack.truncate(base);
         if !found {
@@ -464,25 +466,31 @@ fn reuse_item<'t>(
         track: true,
         ..Sink::default()
     };
-    let mut kept = Vec::new();
-    for (mut c, again) in std::mem::take(&mut it.calls).into_iter().zip(rerun) {
-        if !again {
+    for c in &it.calls {
+        if !again(c, w) {
             stats.calls_kept += 1;
-            if from != to {
-                shift_findings(&mut c.findings, from, to);
-            }
-            out.findings.extend(c.findings.iter().cloned());
-            kept.push(c);
             continue;
         }
         stats.calls_rerun += 1;
         if !w.alive(c.rule) {
             continue;
         }
-        let target = descend_to(w, node, &c).expect("found above");
+        let target = descend_to(w, node, c).expect("found above");
         w.run(c.rule, target, &mut sink);
         w.stack.truncate(base);
     }
+    // The kept checks stay with their findings; the others are replaced by what they recorded
+    // this time.
+    it.calls.retain_mut(|c| {
+        if again(c, w) {
+            return false;
+        }
+        if from != to {
+            shift_findings(&mut c.findings, from, to);
+        }
+        out.findings.extend(c.findings.iter().cloned());
+        true
+    });
     if sink.item_memo_used {
         return Err(NoReuse::Restart);
     }
@@ -497,8 +505,7 @@ fn reuse_item<'t>(
     out.global.append(&mut sink.global);
     it.range = range;
     it.lines = lines;
-    kept.append(&mut sink.calls);
-    it.calls = kept;
+    it.calls.append(&mut sink.calls);
     Ok(it)
 }
 

@@ -30,8 +30,8 @@ pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity, Text};
 
 use loops::{LoopKinds, OpaqueKinds};
+use parts::{Deps, ItemSource, ItemTable, PartKey};
 pub use parts::{ItemPart, Parts};
-use parts::{ItemSource, ItemTable, PartKey};
 
 fn loop_kinds(lang: Lang) -> &'static LoopKinds {
     static KINDS: [OnceLock<LoopKinds>; 5] = [const { OnceLock::new() }; 5];
@@ -79,7 +79,7 @@ pub struct Ctx<'a, 't> {
     /// The file's top-level items and their parts ([`Ctx::parts`]).
     items: &'a dyn ItemSource,
     /// The part types this check read.
-    parts_read: &'a RefCell<Vec<PartKey>>,
+    parts_read: &'a Cell<Deps>,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
@@ -274,11 +274,9 @@ impl<'a, 't> Ctx<'a, 't> {
     }
 
     fn note_part<T: ItemPart>(&self) {
-        let key = PartKey::of::<T>();
-        let mut read = self.parts_read.borrow_mut();
-        if !read.iter().any(|k| k.id == key.id) {
-            read.push(key);
-        }
+        let mut deps = self.parts_read.get();
+        deps.add(PartKey::of::<T>());
+        self.parts_read.set(deps);
     }
 }
 
@@ -411,7 +409,7 @@ pub(crate) struct Call {
     /// again.
     pub file: bool,
     /// The part types it read ([`Ctx::parts`]).
-    pub deps: Vec<PartKey>,
+    pub deps: Deps,
     /// Its findings, when it read parts only: kept as long as those parts are unchanged.
     pub findings: Vec<Finding>,
     /// It used the item memo ([`Ctx::item_memo`]), which only a walk of the whole item fills.
@@ -448,7 +446,7 @@ pub(crate) struct Walker<'a, 't> {
     item_memo: RefCell<Vec<(TypeId, Rc<dyn Any>)>>,
     item_memo_used: Cell<bool>,
     pub items: ItemTable<'t>,
-    parts_read: RefCell<Vec<PartKey>>,
+    parts_read: Cell<Deps>,
     /// Rules that must not run (skipped, panicked or over budget in this analysis).
     dead: Vec<bool>,
     spent: Vec<Duration>,
@@ -480,7 +478,7 @@ impl<'a, 't> Walker<'a, 't> {
             item_memo: RefCell::new(Vec::new()),
             item_memo_used: Cell::new(false),
             items: ItemTable::new(root),
-            parts_read: RefCell::new(Vec::new()),
+            parts_read: Cell::new(Deps::default()),
             dead: (0..reg.len() as u16)
                 .map(|i| limits.skip.contains(&i))
                 .collect(),
@@ -560,7 +558,7 @@ impl<'a, 't> Walker<'a, 't> {
         let started = self.limits.rule_budget.map(|_| Instant::now());
         self.touched.set(false);
         self.item_memo_used.set(false);
-        self.parts_read.borrow_mut().clear();
+        self.parts_read.set(Deps::default());
         FILE_READ.with(|f| f.set(false));
         let before = sink.findings.len();
         let mut cx = Ctx {
@@ -583,9 +581,10 @@ impl<'a, 't> Walker<'a, 't> {
             self.touched.set(true);
         }
         sink.item_memo_used |= self.item_memo_used.get();
-        if sink.track && (self.touched.get() || !self.parts_read.borrow().is_empty()) {
-            let file = self.touched.get();
-            let findings = if file {
+        let deps = self.parts_read.get();
+        if sink.track && (self.touched.get() || !deps.is_empty()) {
+            let file = self.touched.get() || deps.overflow;
+            let findings = if file || sink.findings.len() == before {
                 Vec::new()
             } else {
                 sink.findings[before..].to_vec()
@@ -597,11 +596,7 @@ impl<'a, 't> Walker<'a, 't> {
                 depth: self.stack.len() as u32,
                 rule: rule_idx,
                 file,
-                deps: if file {
-                    Vec::new()
-                } else {
-                    self.parts_read.borrow().clone()
-                },
+                deps: if file { Deps::default() } else { deps },
                 findings,
                 item_memo: self.item_memo_used.get(),
             });

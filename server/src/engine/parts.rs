@@ -98,6 +98,35 @@ impl PartKey {
     }
 }
 
+/// The part types one check read: a few inline, so that recording them costs no allocation; a
+/// check that reads more is treated as file-dependent.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Deps {
+    keys: [Option<PartKey>; 3],
+    /// It read more part types than fit.
+    pub overflow: bool,
+}
+
+impl Deps {
+    pub fn add(&mut self, key: PartKey) {
+        if self.iter().any(|k| k.id == key.id) {
+            return;
+        }
+        match self.keys.iter_mut().find(|k| k.is_none()) {
+            Some(slot) => *slot = Some(key),
+            None => self.overflow = true,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = PartKey> + '_ {
+        self.keys.iter().map_while(|k| *k)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys[0].is_none() && !self.overflow
+    }
+}
+
 /// The parts an item has: one per type that some check asked for.
 pub(crate) type PartSlots = Vec<(TypeId, Rc<dyn AnyPart>)>;
 
