@@ -33,7 +33,7 @@ pub fn import_name(
     let (spelling, needs_import) = answer(&parts, module, name).spell(module, name, shadowed)?;
     Some((
         spelling,
-        needs_import.then(|| import_edit(&stmts, src, module)),
+        needs_import.then(|| import_edit(&leading_statements(root), src, module)),
     ))
 }
 
@@ -72,7 +72,7 @@ pub fn import_name_cached(
     let edit = match edits.iter().find(|(m, _)| m == module) {
         Some((_, e)) => e.clone(),
         None => {
-            let e = import_edit(&statements(cx.root()), cx.file_src(), module);
+            let e = import_edit(&leading_statements(cx.root()), cx.file_src(), module);
             edits.push((module.to_owned(), e.clone()));
             e
         }
@@ -369,7 +369,30 @@ fn same_group(src: &str, a: &Node, b: &Node) -> bool {
         && !src[a.end_byte()..b.start_byte()].contains("\n\r\n")
 }
 
-/// The edit inserting `import module` as a line of its own:
+/// The module's statements that [`import_edit`] looks at: the docstring, `__future__` imports,
+/// the leading import block and the statement after them (a file's top level can have thousands
+/// of statements; the ones after the import block do not matter).
+fn leading_statements(root: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut c = root.walk();
+    for n in root
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+    {
+        let header = (out.is_empty() && is_docstring(&n))
+            || is_future(&n)
+            || is_import(&n)
+            || is_import_guard(&n);
+        out.push(n);
+        if !header {
+            break;
+        }
+    }
+    out
+}
+
+/// The edit inserting `import module` as a line of its own (`stmts`: the module's
+/// [`leading_statements`]):
 /// - after the docstring and `__future__` imports;
 /// - in the first group of imports, at its alphabetical place among plain `import x` lines
 ///   when that group keeps them sorted;
