@@ -612,7 +612,7 @@ pub fn scope_of(cx: &Ctx, node: Node) -> Rc<Scope> {
 pub struct ModuleBinds(Vec<ModuleBinding>);
 
 /// A name the module binds, and how.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModuleBinding {
     pub name: Box<str>,
     /// The binding construct's kind (`assignment`, `import_statement`, `function_definition`, …).
@@ -660,14 +660,7 @@ impl ModuleNames {
         let mut names: HashMap<Box<str>, Vec<ModuleBinding>> = HashMap::new();
         for (_, part) in parts.iter() {
             for b in &part.0 {
-                names
-                    .entry(b.name.clone())
-                    .or_default()
-                    .push(ModuleBinding {
-                        name: b.name.clone(),
-                        kind: b.kind,
-                        import: b.import.clone(),
-                    });
+                names.entry(b.name.clone()).or_default().push(b.clone());
             }
         }
         ModuleNames(names)
