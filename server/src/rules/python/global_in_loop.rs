@@ -10,7 +10,7 @@ use std::rc::Rc;
 use tree_sitter::Node;
 
 use crate::engine::Ctx;
-use crate::rules::python::scope::{module_scope, scope_of, scope_owner_in};
+use crate::rules::python::scope::{module_names, scope_of, scope_owner_in};
 use crate::rules::python::syntax::{contains_kind, statements, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -439,9 +439,7 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
     let import_kind = if scope.bindings(base_name).next().is_some() {
         None
     } else {
-        module_scope(cx)
-            .bindings(base_name)
-            .find_map(|b| b.binder.as_ref().map(|(k, _)| *k))
+        module_names(cx).bindings(base_name).first().map(|b| b.kind)
     };
     let what = match import_kind {
         Some("import_statement") if receiver_text == base_name => "module attribute",

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use tree_sitter::Node;
 
-use crate::engine::{Ctx, Edit};
+use crate::engine::{Ctx, Edit, ItemPart};
 use crate::rules::python::syntax::statements;
 
 /// How a fix should spell `module.name`, and the edit that imports `module` when needed.
@@ -27,18 +27,28 @@ pub fn import_name(
     name: &str,
     shadowed: impl Fn(&str) -> bool,
 ) -> Option<(String, Option<Edit>)> {
-    file_answer(root, src, module, name).spell(module, name, shadowed)
+    let stmts = statements(root);
+    let parts: Vec<TopLevel> = stmts.iter().map(|s| TopLevel::compute(*s, src)).collect();
+    let parts: Vec<&TopLevel> = parts.iter().collect();
+    let (spelling, needs_import) = answer(&parts, module, name).spell(module, name, shadowed)?;
+    Some((
+        spelling,
+        needs_import.then(|| import_edit(&leading_statements(root), src, module)),
+    ))
 }
 
-/// [`import_name`] with the file-level part computed once per analysis for each `(module,
-/// name)` (a per-file memo): a file with many findings scans its top level once, not per finding.
+/// [`import_name`] for a check: the spelling comes from the top-level statements' parts
+/// ([`TopLevel`], once per analysis for each `(module, name)`), so a check whose fix needs no new
+/// import depends on what the top level imports and binds, not on the whole file. The edit
+/// adding an import is placed among the file's statements: a fix that needs one reads the root
+/// (file-dependent), as its edit lies in another item.
 pub fn import_name_cached(
     cx: &Ctx,
     module: &str,
     name: &str,
     shadowed: impl Fn(&str) -> bool,
 ) -> Option<(String, Option<Edit>)> {
-    let cache = cx.memo(|_, _| ImportCache::default());
+    let cache = cx.parts_memo::<TopLevel, ImportCache>(|_| ImportCache::default());
     let mut answers = cache.0.borrow_mut();
     let i = match answers
         .iter()
@@ -46,103 +56,190 @@ pub fn import_name_cached(
     {
         Some(i) => i,
         None => {
-            let a = file_answer(cx.root(), cx.src(), module, name);
+            let parts = cx.parts::<TopLevel>();
+            let parts: Vec<&TopLevel> = parts.iter().map(|(_, p)| p).collect();
+            let a = answer(&parts, module, name);
             answers.push((module.to_owned(), name.to_owned(), a));
             answers.len() - 1
         }
     };
-    answers[i].2.spell(module, name, shadowed)
+    let (spelling, needs_import) = answers[i].2.spell(module, name, shadowed)?;
+    if !needs_import {
+        return Some((spelling, None));
+    }
+    let edits = cx.memo(|_, _| ImportEdits::default());
+    let mut edits = edits.0.borrow_mut();
+    let edit = match edits.iter().find(|(m, _)| m == module) {
+        Some((_, e)) => e.clone(),
+        None => {
+            let e = import_edit(&leading_statements(cx.root()), cx.file_src(), module);
+            edits.push((module.to_owned(), e.clone()));
+            e
+        }
+    };
+    Some((spelling, Some(edit)))
 }
 
-/// The memo of [`import_name_cached`].
+/// The spellings of [`import_name_cached`], per analysis.
 #[derive(Default)]
-struct ImportCache(RefCell<Vec<(String, String, FileAnswer)>>);
+struct ImportCache(RefCell<Vec<(String, String, Spelling)>>);
 
-/// What the file's top level says about spelling `module.name`: everything but the local
-/// shadowing at the fix's site.
-struct FileAnswer {
-    /// `from module import name [as alias]`: the spelling, and whether the top level binds it
-    /// otherwise.
-    direct: Option<(String, bool)>,
-    /// `import module [as alias]`: the qualifier.
-    module_alias: Option<String>,
-    /// Whether the top level binds the qualifier otherwise.
-    qualifier_bound: bool,
-    /// The edit importing `module` when it is not imported.
-    edit: Option<Edit>,
+/// The edits of [`import_name_cached`] that add an import, per analysis.
+#[derive(Default)]
+struct ImportEdits(RefCell<Vec<(String, Edit)>>);
+
+/// What a top-level statement says about imports and the names the module binds: its part of
+/// the file's top level for [`import_name_cached`]. No positions.
+#[derive(Debug, PartialEq)]
+pub enum TopLevel {
+    /// Comments and statements that bind nothing `import_name` looks at.
+    Other,
+    /// `def` or `class` (decorated or not): its name.
+    Def(Option<Box<str>>),
+    /// An assignment statement: the names its target binds.
+    Assign(Vec<Box<str>>),
+    /// `import …`: per name, its text and first identifier (a dotted name) or the module's text
+    /// and the alias (`import m as a`).
+    Import(Vec<ImportedModule>),
+    /// `from m import …`: the module's text and the names (text, alias).
+    From {
+        module: Option<Box<str>>,
+        names: Vec<ImportedName>,
+    },
 }
 
-impl FileAnswer {
-    fn spell(
-        &self,
-        module: &str,
-        name: &str,
-        shadowed: impl Fn(&str) -> bool,
-    ) -> Option<(String, Option<Edit>)> {
-        if let Some((d, bound)) = &self.direct {
-            if !*bound && !shadowed(d) {
-                return Some((d.clone(), None));
+/// A name of `import …`: `a.b` (its text and first identifier) or `a.b as c`.
+#[derive(Debug, PartialEq)]
+pub enum ImportedModule {
+    Dotted {
+        text: Box<str>,
+        first: Option<Box<str>>,
+    },
+    Aliased {
+        name: Option<Box<str>>,
+        alias: Option<Box<str>>,
+    },
+}
+
+/// A name of `from m import …`: `n` or `n as a`.
+#[derive(Debug, PartialEq)]
+pub enum ImportedName {
+    Dotted(Box<str>),
+    Aliased {
+        name: Option<Box<str>>,
+        alias: Option<Box<str>>,
+    },
+}
+
+impl ItemPart for TopLevel {
+    fn compute(item: Node<'_>, src: &str) -> Self {
+        let text = |n: Node| -> Box<str> { src[n.byte_range()].into() };
+        let field = |n: Node, f: &str| n.child_by_field_name(f).map(text);
+        match item.kind() {
+            "function_definition" | "class_definition" => TopLevel::Def(field(item, "name")),
+            "decorated_definition" => TopLevel::Def(
+                item.child_by_field_name("definition")
+                    .and_then(|d| field(d, "name")),
+            ),
+            "expression_statement" => {
+                let Some(left) = item
+                    .named_child(0)
+                    .filter(|a| a.kind() == "assignment")
+                    .and_then(|a| a.child_by_field_name("left"))
+                else {
+                    return TopLevel::Other;
+                };
+                let mut names = Vec::new();
+                target_names(left, src, &mut names);
+                TopLevel::Assign(names)
             }
-            // Fall back to the module spelling below.
+            "import_statement" => {
+                let mut c = item.walk();
+                let names = item
+                    .children_by_field_name("name", &mut c)
+                    .filter_map(|n| match n.kind() {
+                        "dotted_name" => Some(ImportedModule::Dotted {
+                            text: text(n),
+                            first: n.named_child(0).map(text),
+                        }),
+                        "aliased_import" => Some(ImportedModule::Aliased {
+                            name: field(n, "name"),
+                            alias: field(n, "alias"),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                TopLevel::Import(names)
+            }
+            "import_from_statement" => {
+                let mut c = item.walk();
+                let names = item
+                    .children_by_field_name("name", &mut c)
+                    .filter_map(|n| match n.kind() {
+                        "dotted_name" => Some(ImportedName::Dotted(text(n))),
+                        "aliased_import" => Some(ImportedName::Aliased {
+                            name: field(n, "name"),
+                            alias: field(n, "alias"),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                TopLevel::From {
+                    module: field(item, "module_name"),
+                    names,
+                }
+            }
+            _ => TopLevel::Other,
         }
-        let qualifier = self.module_alias.as_deref().unwrap_or(module);
-        if self.qualifier_bound || shadowed(qualifier) {
-            return None;
-        }
-        Some((format!("{qualifier}.{name}"), self.edit.clone()))
     }
 }
 
-fn file_answer(root: Node, src: &str, module: &str, name: &str) -> FileAnswer {
-    let stmts = statements(root);
+/// The names an assignment target binds (plain names, possibly in tuples and lists).
+fn target_names(node: Node, src: &str, out: &mut Vec<Box<str>>) {
+    match node.kind() {
+        "identifier" => out.push(src[node.byte_range()].into()),
+        "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+        | "list_splat_pattern" => {
+            let mut c = node.walk();
+            for n in node.named_children(&mut c) {
+                target_names(n, src, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the top-level statements' parts say about spelling `module.name`.
+fn answer(parts: &[&TopLevel], module: &str, name: &str) -> Spelling {
     let mut module_alias: Option<&str> = None;
     let mut direct: Option<&str> = None;
-    for stmt in &stmts {
-        match stmt.kind() {
-            "import_statement" => {
-                let mut c = stmt.walk();
-                for n in stmt.children_by_field_name("name", &mut c) {
-                    match n.kind() {
-                        "dotted_name" if &src[n.byte_range()] == module => {
+    for part in parts {
+        match part {
+            TopLevel::Import(names) => {
+                for n in names {
+                    match n {
+                        ImportedModule::Dotted { text, .. } if &**text == module => {
                             module_alias = Some(module)
                         }
-                        "aliased_import" => {
-                            let (Some(m), Some(alias)) = (
-                                n.child_by_field_name("name"),
-                                n.child_by_field_name("alias"),
-                            ) else {
-                                continue;
-                            };
-                            if &src[m.byte_range()] == module {
-                                module_alias = Some(&src[alias.byte_range()]);
-                            }
-                        }
+                        ImportedModule::Aliased {
+                            name: Some(m),
+                            alias: Some(alias),
+                        } if &**m == module => module_alias = Some(&**alias),
                         _ => {}
                     }
                 }
             }
-            "import_from_statement" => {
-                let Some(m) = stmt.child_by_field_name("module_name") else {
-                    continue;
-                };
-                if &src[m.byte_range()] != module {
-                    continue;
-                }
-                let mut c = stmt.walk();
-                for n in stmt.children_by_field_name("name", &mut c) {
-                    match n.kind() {
-                        "dotted_name" if &src[n.byte_range()] == name => direct = Some(name),
-                        "aliased_import" => {
-                            let (Some(i), Some(alias)) = (
-                                n.child_by_field_name("name"),
-                                n.child_by_field_name("alias"),
-                            ) else {
-                                continue;
-                            };
-                            if &src[i.byte_range()] == name {
-                                direct = Some(&src[alias.byte_range()]);
-                            }
-                        }
+            TopLevel::From {
+                module: Some(m),
+                names,
+            } if &**m == module => {
+                for n in names {
+                    match n {
+                        ImportedName::Dotted(t) if &**t == name => direct = Some(name),
+                        ImportedName::Aliased {
+                            name: Some(i),
+                            alias: Some(alias),
+                        } if &**i == name => direct = Some(&**alias),
                         _ => {}
                     }
                 }
@@ -151,89 +248,69 @@ fn file_answer(root: Node, src: &str, module: &str, name: &str) -> FileAnswer {
         }
     }
     let qualifier = module_alias.unwrap_or(module);
-    FileAnswer {
-        direct: direct.map(|d| (d.to_owned(), binds_otherwise(&stmts, src, d, module))),
+    Spelling {
+        direct: direct.map(|d| (d.to_owned(), binds_otherwise(parts, d, module))),
         module_alias: module_alias.map(str::to_owned),
-        qualifier_bound: binds_otherwise(&stmts, src, qualifier, module),
-        edit: module_alias
-            .is_none()
-            .then(|| import_edit(&stmts, src, module)),
+        qualifier_bound: binds_otherwise(parts, qualifier, module),
     }
 }
 
 /// Whether a top-level statement binds `ident` to something other than an import from/of
 /// `module` (an assignment, a def, a class, another import).
-fn binds_otherwise(stmts: &[Node], src: &str, ident: &str, module: &str) -> bool {
-    stmts.iter().any(|stmt| match stmt.kind() {
-        "function_definition" | "class_definition" => stmt
-            .child_by_field_name("name")
-            .is_some_and(|n| &src[n.byte_range()] == ident),
-        "decorated_definition" => stmt
-            .child_by_field_name("definition")
-            .and_then(|d| d.child_by_field_name("name"))
-            .is_some_and(|n| &src[n.byte_range()] == ident),
-        "expression_statement" => {
-            let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
-                return false;
-            };
-            a.child_by_field_name("left")
-                .is_some_and(|l| target_binds(l, src, ident))
-        }
-        "import_statement" => {
-            let mut c = stmt.walk();
-            let found = stmt
-                .children_by_field_name("name", &mut c)
-                .any(|n| match n.kind() {
-                    "dotted_name" => {
-                        n.named_child(0)
-                            .is_some_and(|f| &src[f.byte_range()] == ident)
-                            && &src[n.byte_range()] != module
-                    }
-                    "aliased_import" => {
-                        n.child_by_field_name("alias")
-                            .is_some_and(|a| &src[a.byte_range()] == ident)
-                            && n.child_by_field_name("name")
-                                .is_none_or(|m| &src[m.byte_range()] != module)
-                    }
-                    _ => false,
-                });
-            found
-        }
-        "import_from_statement" => {
-            if stmt
-                .child_by_field_name("module_name")
-                .is_some_and(|m| &src[m.byte_range()] == module)
-            {
-                return false;
+fn binds_otherwise(parts: &[&TopLevel], ident: &str, module: &str) -> bool {
+    parts.iter().any(|part| match part {
+        TopLevel::Other => false,
+        TopLevel::Def(n) => n.as_deref() == Some(ident),
+        TopLevel::Assign(names) => names.iter().any(|n| &**n == ident),
+        TopLevel::Import(names) => names.iter().any(|n| match n {
+            ImportedModule::Dotted { text, first } => {
+                first.as_deref() == Some(ident) && &**text != module
             }
-            let mut c = stmt.walk();
-            let found = stmt
-                .children_by_field_name("name", &mut c)
-                .any(|n| match n.kind() {
-                    "dotted_name" => &src[n.byte_range()] == ident,
-                    "aliased_import" => n
-                        .child_by_field_name("alias")
-                        .is_some_and(|a| &src[a.byte_range()] == ident),
-                    _ => false,
-                });
-            found
+            ImportedModule::Aliased { name, alias } => {
+                alias.as_deref() == Some(ident) && name.as_deref().is_none_or(|m| m != module)
+            }
+        }),
+        TopLevel::From { module: m, names } => {
+            m.as_deref() != Some(module)
+                && names.iter().any(|n| match n {
+                    ImportedName::Dotted(t) => &**t == ident,
+                    ImportedName::Aliased { alias, .. } => alias.as_deref() == Some(ident),
+                })
         }
-        _ => false,
     })
 }
 
-fn target_binds(node: Node, src: &str, ident: &str) -> bool {
-    match node.kind() {
-        "identifier" => &src[node.byte_range()] == ident,
-        "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
-        | "list_splat_pattern" => {
-            let mut c = node.walk();
-            let found = node
-                .named_children(&mut c)
-                .any(|n| target_binds(n, src, ident));
-            found
+/// What the file's top level says about spelling `module.name`: everything but the local
+/// shadowing at the fix's site and the edit adding an import.
+struct Spelling {
+    /// `from module import name [as alias]`: the spelling, and whether the top level binds it
+    /// otherwise.
+    direct: Option<(String, bool)>,
+    /// `import module [as alias]`: the qualifier.
+    module_alias: Option<String>,
+    /// Whether the top level binds the qualifier otherwise.
+    qualifier_bound: bool,
+}
+
+impl Spelling {
+    /// The spelling, and whether it needs `import module` added.
+    fn spell(
+        &self,
+        module: &str,
+        name: &str,
+        shadowed: impl Fn(&str) -> bool,
+    ) -> Option<(String, bool)> {
+        if let Some((d, bound)) = &self.direct {
+            if !*bound && !shadowed(d) {
+                return Some((d.clone(), false));
+            }
+            // Fall back to the module spelling below.
         }
-        _ => false,
+        let qualifier = self.module_alias.as_deref().unwrap_or(module);
+        if self.qualifier_bound || shadowed(qualifier) {
+            return None;
+        }
+        Some((format!("{qualifier}.{name}"), self.module_alias.is_none()))
     }
 }
 
@@ -292,7 +369,30 @@ fn same_group(src: &str, a: &Node, b: &Node) -> bool {
         && !src[a.end_byte()..b.start_byte()].contains("\n\r\n")
 }
 
-/// The edit inserting `import module` as a line of its own:
+/// The module's statements that [`import_edit`] looks at: the docstring, `__future__` imports,
+/// the leading import block and the statement after them (a file's top level can have thousands
+/// of statements; the ones after the import block do not matter).
+fn leading_statements(root: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut c = root.walk();
+    for n in root
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+    {
+        let header = (out.is_empty() && is_docstring(&n))
+            || is_future(&n)
+            || is_import(&n)
+            || is_import_guard(&n);
+        out.push(n);
+        if !header {
+            break;
+        }
+    }
+    out
+}
+
+/// The edit inserting `import module` as a line of its own (`stmts`: the module's
+/// [`leading_statements`]):
 /// - after the docstring and `__future__` imports;
 /// - in the first group of imports, at its alphabetical place among plain `import x` lines
 ///   when that group keeps them sorted;

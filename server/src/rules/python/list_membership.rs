@@ -5,7 +5,7 @@
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::scope::{binder_root, module_scope, scope_of, scope_owner_in, Role};
+use crate::rules::python::scope::{binder_root, module_names, scope_of, scope_owner_in, Role};
 use crate::rules::python::syntax::{
     indent_of, is_constant, is_interpolated, statement_of, unparen,
 };
@@ -49,7 +49,7 @@ fn needle_is_plain(needle: Node, cx: &Ctx) -> bool {
     };
     let name = cx.text(f);
     HASHABLE_BUILTINS.contains(&name)
-        && module_scope(cx).bindings(name).next().is_none()
+        && !module_names(cx).binds(name)
         && scope_of(cx, n).bindings(name).next().is_none()
 }
 
@@ -168,8 +168,7 @@ fn builds_list(rhs: Node, cx: &Ctx) -> bool {
             else {
                 return false;
             };
-            matches!(cx.text(f), "list" | "sorted")
-                && module_scope(cx).bindings(cx.text(f)).next().is_none()
+            matches!(cx.text(f), "list" | "sorted") && !module_names(cx).binds(cx.text(f))
         }
         _ => false,
     }
@@ -237,10 +236,11 @@ fn loop_case(cmp: Node, ident: Node, cx: &mut Ctx) {
         return;
     }
     let uses: Vec<_> = scope.within(name, stmt.byte_range()).collect();
+    // In the loop's statement, so in the item.
     let tests: Vec<Node> = uses
         .iter()
         .filter_map(|o| {
-            cx.root()
+            cx.item()
                 .descendant_for_byte_range(o.range.start, o.range.end)
         })
         .filter(|n| n.kind() == "identifier")

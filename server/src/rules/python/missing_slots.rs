@@ -3,12 +3,11 @@
 //! `slots=True`).
 
 use std::collections::HashMap;
-use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::engine::{Ctx, Edit, Fix};
-use crate::rules::python::scope::module_scope;
+use crate::engine::{Ctx, Edit, Fix, ItemPart, Parts};
+use crate::rules::python::scope::module_names;
 use crate::rules::python::syntax::{indent_of, line_end, statements, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -59,10 +58,11 @@ const HARMLESS_DECORATORS: &[&str] = &[
     "typing.final",
 ];
 
-/// What the file says about one class.
+/// What the file says about one class: what its subclasses and the classes it derives from need
+/// to know (no positions: see [`ClassParts`]).
+#[derive(Clone, Debug, PartialEq)]
 struct ClassInfo {
     name: String,
-    range: Range<usize>,
     /// Base class names (`None` for anything but a plain name or `object`), and whether the
     /// superclass list has keywords or splats (`metaclass=`, `total=False`, `*bases`).
     bases: Vec<Option<String>>,
@@ -73,22 +73,17 @@ struct ClassInfo {
     slots_dataclass: bool,
 }
 
-/// Every class in the file, computed once per analysis.
-struct Classes {
-    /// In source order.
-    list: Vec<ClassInfo>,
-    /// Name → (index of its only class, or `None` when defined more than once).
-    by_name: HashMap<String, Option<usize>>,
-    /// Base name → the classes that list it.
-    subclasses: HashMap<String, Vec<usize>>,
-}
+/// The classes of one top-level item (nested ones included), in source order: the item's part of
+/// the file's [`Classes`]. Typing in a method body leaves it equal.
+#[derive(Debug, PartialEq)]
+struct ClassParts(Vec<ClassInfo>);
 
-impl Classes {
-    fn build(root: Node, src: &str) -> Classes {
+impl ItemPart for ClassParts {
+    fn compute(item: Node<'_>, src: &str) -> Self {
         let mut list = Vec::new();
         // Classes are statements: only statements and their blocks are visited, not the
         // expressions inside them.
-        let mut c = root.walk();
+        let mut c = item.walk();
         'walk: loop {
             let n = c.node();
             if n.kind() == "class_definition" {
@@ -105,7 +100,26 @@ impl Classes {
                 }
             }
         }
-        list.sort_by_key(|i| i.range.start);
+        ClassParts(list)
+    }
+}
+
+/// Every class in the file, assembled from the items' [`ClassParts`] once per analysis.
+struct Classes {
+    /// In source order.
+    list: Vec<ClassInfo>,
+    /// Name → (index of its only class, or `None` when defined more than once).
+    by_name: HashMap<String, Option<usize>>,
+    /// Base name → the classes that list it.
+    subclasses: HashMap<String, Vec<usize>>,
+}
+
+impl Classes {
+    fn build(parts: &Parts<ClassParts>) -> Classes {
+        let list: Vec<ClassInfo> = parts
+            .iter()
+            .flat_map(|(_, p)| p.0.iter().cloned())
+            .collect();
         let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
         let mut subclasses: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, c) in list.iter().enumerate() {
@@ -125,12 +139,6 @@ impl Classes {
             by_name,
             subclasses,
         }
-    }
-
-    /// The class at `range` (classes start at distinct offsets).
-    fn at(&self, range: &Range<usize>) -> Option<&ClassInfo> {
-        let i = self.list.partition_point(|c| c.range.start < range.start);
-        self.list.get(i).filter(|c| c.range == *range)
     }
 
     fn by_name(&self, name: &str) -> Option<&ClassInfo> {
@@ -233,7 +241,6 @@ fn class_info(node: Node, src: &str) -> Option<ClassInfo> {
     });
     Some(ClassInfo {
         name: name.to_owned(),
-        range: node.byte_range(),
         bases,
         has_keywords,
         slots,
@@ -476,23 +483,23 @@ fn stdlib_dataclass<'t>(dec: Node<'t>, cx: &Ctx) -> Option<Option<Node<'t>>> {
         (dec, None)
     };
     let text = cx.text(callee);
-    let module = module_scope(cx);
+    let module = module_names(cx);
     let imported_from = |name: &str, module_name: &str| {
-        module.bindings(name).all(|b| {
-            b.binder.as_ref().is_some_and(|(k, r)| {
-                *k == "import_from_statement"
-                    && cx
-                        .slice(r.clone())
-                        .starts_with(&format!("from {module_name} import"))
-            })
-        }) && module.bindings(name).next().is_some()
+        let bindings = module.bindings(name);
+        bindings.iter().all(|b| {
+            b.kind == "import_from_statement"
+                && b.import
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with(&format!("from {module_name} import")))
+        }) && !bindings.is_empty()
     };
     let ok = match text {
         "dataclass" => imported_from("dataclass", "dataclasses"),
-        "dataclasses.dataclass" => module.bindings("dataclasses").next().is_some_and(|b| {
-            b.binder.as_ref().is_some_and(|(k, r)| {
-                *k == "import_statement" && cx.slice(r.clone()).contains("dataclasses")
-            })
+        "dataclasses.dataclass" => module.bindings("dataclasses").first().is_some_and(|b| {
+            b.kind == "import_statement"
+                && b.import
+                    .as_deref()
+                    .is_some_and(|t| t.contains("dataclasses"))
         }),
         _ => false,
     };
@@ -501,10 +508,19 @@ fn stdlib_dataclass<'t>(dec: Node<'t>, cx: &Ctx) -> Option<Option<Node<'t>>> {
 
 pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
     let src = cx.src();
-    let classes = cx.memo(Classes::build);
-    let Some(info) = classes.at(&node.byte_range()) else {
+    // The class's own facts, as the file's classes list it: classes are found among statements
+    // and their blocks only.
+    if !cx
+        .ancestor_frames()
+        .iter()
+        .all(|f| may_hold_statements(f.node.kind()))
+    {
+        return;
+    }
+    let Some(info) = class_info(node, src) else {
         return;
     };
+    let info = &info;
     if info.slots.is_some() || info.has_keywords || MODEL_BASES.contains(&info.name.as_str()) {
         return;
     }
@@ -536,6 +552,7 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
         }
     }
     // Bases: `object` or classes of this file that are slotted all the way up.
+    let classes = cx.parts_memo::<ClassParts, Classes>(Classes::build);
     let mut inherited: Vec<String> = Vec::new();
     for base in &info.bases {
         match base.as_deref() {

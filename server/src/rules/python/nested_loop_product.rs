@@ -7,7 +7,7 @@ use tree_sitter::Node;
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::python::imports::import_name_cached;
 use crate::rules::python::scope::{
-    binder_root, locally_bound, module_scope, scope_of, Role, Scope,
+    binder_root, locally_bound, module_names, scope_of, Role, Scope,
 };
 use crate::rules::python::syntax::{
     call_args, indent_of, line_end, line_start, mentions, statements, unparen,
@@ -57,7 +57,7 @@ fn builtin_call<'t>(node: Node<'t>, name: &str, cx: &Ctx) -> Option<Vec<Node<'t>
         .child_by_field_name("function")
         .filter(|f| node.kind() == "call" && f.kind() == "identifier")?;
     if cx.text(f) != name
-        || module_scope(cx).bindings(name).next().is_some()
+        || module_names(cx).binds(name)
         || scope_of(cx, node).bindings(name).next().is_some()
     {
         return None;
@@ -209,7 +209,7 @@ fn reiterable(node: Node, cx: &Ctx, scope: &Scope) -> bool {
         "call" => node.child_by_field_name("function").is_some_and(|f| {
             f.kind() == "identifier"
                 && COLLECTION_CALLS.contains(&cx.text(f))
-                && module_scope(cx).bindings(cx.text(f)).next().is_none()
+                && !module_names(cx).binds(cx.text(f))
                 && scope.bindings(cx.text(f)).next().is_none()
         }),
         "identifier" => {

@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::python::imports::import_name_cached;
-use crate::rules::python::scope::{locally_bound, module_scope};
+use crate::rules::python::scope::{locally_bound, module_names};
 use crate::rules::python::syntax::unparen;
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -47,7 +47,7 @@ fn is_complex_literal(node: Node, src: &str) -> bool {
 /// Whether the builtin `pow` is meant: no binding of `pow` in the file's top level or in a
 /// scope around the call.
 fn is_builtin_pow(node: Node, cx: &Ctx) -> bool {
-    module_scope(cx).bindings("pow").next().is_none() && !locally_bound(cx, node, "pow")
+    !module_names(cx).binds("pow") && !locally_bound(cx, node, "pow")
 }
 
 /// A necessary condition for the query to match at `node`, cheaper than running it: the

@@ -1,6 +1,8 @@
 //! Where each name is bound and read in one Python scope (a function, lambda, class body or the
-//! module), computed on demand per scope and cached for the rest of the analysis through
-//! [`Ctx::memo`](crate::engine::Ctx::memo).
+//! module), computed on demand per scope and cached for the rest of the analysis: scopes inside a
+//! top-level item through [`Ctx::node_cache`], the module's whole scope through [`Ctx::memo`]
+//! (file-dependent). What the module binds, which checks anywhere need, comes from one
+//! [`ModuleBinds`] part per top-level item ([`module_names`]).
 //!
 //! Names are matched by spelling; there is no type inference. Occurrences inside nested
 //! functions, lambdas and classes are kept (closures read outer names) but marked `nested`, and
@@ -14,7 +16,7 @@ use std::rc::Rc;
 
 use tree_sitter::Node;
 
-use crate::engine::Ctx;
+use crate::engine::{Ctx, ItemPart, Parts};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -149,22 +151,12 @@ impl Scope {
     }
 
     pub(crate) fn build(owner: Node, src: &str) -> Scope {
-        Scope::build_with(owner, src, false)
-    }
-
-    /// The scope's own occurrences only, without those inside nested functions, lambdas and
-    /// classes: enough for [`Scope::bindings`], and much cheaper for the module.
-    pub(crate) fn build_own(owner: Node, src: &str) -> Scope {
-        Scope::build_with(owner, src, true)
-    }
-
-    fn build_with(owner: Node, src: &str, own_only: bool) -> Scope {
         #[cfg(test)]
         BUILDS.with(|b| b.set(b.get() + 1));
         let mut b = Builder {
             src,
             names: HashMap::new(),
-            own_only,
+            own_only: false,
         };
         match owner.kind() {
             "function_definition" | "lambda" => {
@@ -612,19 +604,83 @@ pub fn scope_of(cx: &Ctx, node: Node) -> Rc<Scope> {
     scope_at(cx, scope_owner_in(cx, node))
 }
 
-/// The bindings of the module's scope ([`Scope::bindings`]; occurrences inside functions,
-/// lambdas and classes are left out), computed once per analysis.
-pub fn module_scope(cx: &Ctx) -> Rc<Scope> {
-    cx.memo(ModuleBindings::build).0.clone()
+/// One top-level item's share of the module's bindings ([`Scope::bindings`] of the module,
+/// occurrences inside functions, lambdas and classes left out), in source order: its interface
+/// to the other items. No positions, so typing inside the item leaves it equal unless a name it
+/// binds at module level changes.
+#[derive(Debug, PartialEq)]
+pub struct ModuleBinds(Vec<ModuleBinding>);
+
+/// A name the module binds, and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleBinding {
+    pub name: Box<str>,
+    /// The binding construct's kind (`assignment`, `import_statement`, `function_definition`, …).
+    pub kind: &'static str,
+    /// The text of the binding statement when it is an import (`import_statement` or
+    /// `import_from_statement`).
+    pub import: Option<Box<str>>,
 }
 
-/// The memo of [`module_scope`].
-struct ModuleBindings(Rc<Scope>);
-
-impl ModuleBindings {
-    fn build(root: Node, src: &str) -> ModuleBindings {
-        ModuleBindings(Rc::new(Scope::build_own(root, src)))
+impl ItemPart for ModuleBinds {
+    fn compute(item: Node<'_>, src: &str) -> Self {
+        let mut b = Builder {
+            src,
+            names: HashMap::new(),
+            own_only: true,
+        };
+        b.visit(item, false, false);
+        let mut binds: Vec<(usize, ModuleBinding)> = Vec::new();
+        for (name, occs) in b.names {
+            for o in occs.iter().filter(|o| o.binds()) {
+                let (kind, r) = o.binder.clone().unwrap_or(("", 0..0));
+                let import = matches!(kind, "import_statement" | "import_from_statement")
+                    .then(|| src[r].into());
+                binds.push((
+                    o.range.start,
+                    ModuleBinding {
+                        name: name.clone(),
+                        kind,
+                        import,
+                    },
+                ));
+            }
+        }
+        binds.sort_by_key(|(at, _)| *at);
+        ModuleBinds(binds.into_iter().map(|(_, b)| b).collect())
     }
+}
+
+/// The module's bindings by name, assembled from the items' [`ModuleBinds`] once per analysis.
+#[derive(Default)]
+pub struct ModuleNames(HashMap<Box<str>, Vec<ModuleBinding>>);
+
+impl ModuleNames {
+    fn build(parts: &Parts<ModuleBinds>) -> ModuleNames {
+        let mut names: HashMap<Box<str>, Vec<ModuleBinding>> = HashMap::new();
+        for (_, part) in parts.iter() {
+            for b in &part.0 {
+                names.entry(b.name.clone()).or_default().push(b.clone());
+            }
+        }
+        ModuleNames(names)
+    }
+
+    /// The module's bindings of `name`, in source order.
+    pub fn bindings(&self, name: &str) -> &[ModuleBinding] {
+        self.0.get(name).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Whether the module binds `name`.
+    pub fn binds(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+/// The bindings of the module's scope, from the items' parts: reading them depends on what
+/// each item binds at module level, not on the whole file.
+pub fn module_names(cx: &Ctx) -> Rc<ModuleNames> {
+    cx.parts_memo::<ModuleBinds, ModuleNames>(ModuleNames::build)
 }
 
 /// A node containing every binder of `scope`'s names, for [`Occ::binder_node`]: the scope's
@@ -692,18 +748,30 @@ mod tests {
     }
 
     #[test]
-    fn own_occurrences_keep_every_binding() {
+    fn module_binds_keep_every_binding() {
         let src = "import os\nx = 1\ndef f(a):\n    y = os\n    return x\nclass C:\n    z = 2\nl = lambda q: q\n[w for w in x if (v := w)]\n";
         let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
-        let (full, own) = (
-            Scope::build(tree.root_node(), src),
-            Scope::build_own(tree.root_node(), src),
-        );
+        let root = tree.root_node();
+        let full = Scope::build(root, src);
+        let mut c = root.walk();
+        let parts: Vec<ModuleBinds> = root
+            .named_children(&mut c)
+            .map(|item| ModuleBinds::compute(item, src))
+            .collect();
+        let binds = || parts.iter().flat_map(|p| &p.0);
         for n in ["os", "x", "f", "a", "y", "C", "z", "l", "q", "w", "v"] {
-            let b = |s: &Scope| s.bindings(n).map(|o| o.range.clone()).collect::<Vec<_>>();
-            assert_eq!(b(&full), b(&own), "{n}");
+            let kinds = |s: &Scope| {
+                s.bindings(n)
+                    .map(|o| o.binder.as_ref().unwrap().0)
+                    .collect::<Vec<_>>()
+            };
+            let from_parts: Vec<&str> = binds().filter(|b| &*b.name == n).map(|b| b.kind).collect();
+            assert_eq!(kinds(&full), from_parts, "{n}");
         }
-        assert!(full.uses("y") && !own.uses("y") && !own.uses("a"));
+        assert!(binds().all(|b| !matches!(&*b.name, "a" | "y" | "z" | "q" | "w")));
+        let os = binds().find(|b| &*b.name == "os").unwrap();
+        assert_eq!(os.import.as_deref(), Some("import os"));
+        assert_eq!(binds().find(|b| &*b.name == "x").unwrap().import, None);
     }
 
     #[test]

@@ -175,9 +175,10 @@ fn binding_origin(occ: &Occ, name: &str, cx: &Ctx, scope: &Scope) -> Origin {
             }
         }
         (_, Role::Param) => {
-            // `def f(data: bytes)`: the annotated parameter.
+            // `def f(data: bytes)`: the annotated parameter (of a function around the node, so in
+            // its item).
             let Some(id) = cx
-                .root()
+                .item()
                 .descendant_for_byte_range(occ.range.start, occ.range.end)
             else {
                 return Origin::Unknown;
@@ -312,8 +313,9 @@ pub(crate) fn slice_in_loop(node: Node, cx: &mut Ctx) {
         .map(|lp| {
             scope
                 .within(name, lp.byte_range())
+                // In a loop around the node: in its item.
                 .filter_map(|o| {
-                    cx.root()
+                    cx.item()
                         .descendant_for_byte_range(o.range.start, o.range.end)
                 })
                 .filter_map(|id| {

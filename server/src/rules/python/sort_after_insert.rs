@@ -7,7 +7,7 @@ use tree_sitter::Node;
 use crate::engine::{Applicability, Ctx, Edit, Fix};
 use crate::rules::python::imports::import_name_cached;
 use crate::rules::python::scope::{
-    binder_root, locally_bound, module_scope, scope_of, scope_owner_in, Role,
+    binder_root, locally_bound, module_names, scope_of, scope_owner_in, Role,
 };
 use crate::rules::python::syntax::{call_args, expression_call, method_call, unparen, whole_lines};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -48,8 +48,7 @@ fn sort_of(stmt: Node, lst: &str, cx: &Ctx) -> Option<bool> {
     };
     // The builtin `sorted` (not rebound), checked last: it reads the module's bindings.
     let builtin = || {
-        module_scope(cx).bindings("sorted").next().is_none()
-            && scope_of(cx, stmt).bindings("sorted").next().is_none()
+        !module_names(cx).binds("sorted") && scope_of(cx, stmt).bindings("sorted").next().is_none()
     };
     (cx.text(left) == lst && cx.text(f) == "sorted" && cx.text(arg) == lst && builtin())
         .then_some(false)
@@ -111,17 +110,18 @@ fn sorted_before_each_append(call: Node, sort_stmt: Node, lst: Node, cx: &Ctx) -
         "call" => rhs.child_by_field_name("function").is_some_and(|f| {
             let t = cx.text(f);
             (t == "sorted" || (t == "list" && call_args(rhs).is_empty()))
-                && module_scope(cx).bindings(t).next().is_none()
+                && !module_names(cx).binds(t)
         }),
         _ => false,
     };
     if !starts_sorted {
         return false;
     }
-    // Inside the loops: the pair, and plain reads (`lst[0]`, `len(lst)`, `x in lst`).
+    // Inside the loops (so in the item): the pair, and plain reads (`lst[0]`, `len(lst)`,
+    // `x in lst`).
     let only_reads = scope.within(name, outer.byte_range()).all(|o| {
         let Some(id) = cx
-            .root()
+            .item()
             .descendant_for_byte_range(o.range.start, o.range.end)
         else {
             return false;
