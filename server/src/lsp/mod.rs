@@ -70,6 +70,8 @@ fn quiet_panics() {
 
 /// `heap-audit server`: serves LSP on stdin/stdout until `exit` or the end of input.
 pub fn run() -> ExitCode {
+    #[cfg(feature = "count-allocs")]
+    crate::alloc_count::count_tree_sitter();
     quiet_panics();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
