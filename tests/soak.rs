@@ -18,8 +18,8 @@
 //! `SOAK_DOCS`, `SOAK_EDITS` and `SOAK_SEED` change the size and replay a run; the figures are
 //! printed (`--nocapture`). `SOAK_EVERY` measures every that many documents, and `SOAK_DUMP`
 //! (a folder) keeps each document's final text, to find the one a jump in memory comes from.
-//! `SOAK_LIVE=1`, with `--features count-allocs`, prints the server's live Rust heap bytes too
-//! (memory that tree-sitter's C code or the allocator holds is the rest of VmRSS).
+//! `SOAK_LIVE=1`, with `--features count-allocs`, prints the server's live heap bytes too: Rust's,
+//! tree-sitter's C allocations, and glibc's own account (`mallinfo2`: in use, held free, mapped).
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
@@ -289,10 +289,18 @@ fn soak_thousand_documents() {
             samples.push((opened, rss, started.elapsed()));
             if std::env::var_os("SOAK_LIVE").is_some() {
                 let a = client.request("heap-audit/allocations", json!(null));
-                eprintln!("  live bytes {:?}", a.map(|v| v["live"].clone()));
+                match a {
+                    Ok(v) => eprintln!(
+                        "  live bytes: Rust {}, tree-sitter {}; malloc {}",
+                        v["live"], v["live_c"], v["malloc"]
+                    ),
+                    Err(e) => eprintln!("  live bytes: {e}"),
+                }
             }
             eprintln!(
-                "{opened:>5} documents: VmRSS {rss} KiB, {} threads, {:.1?}",
+                "{opened:>5} documents: VmRSS {rss} KiB (anonymous {}, file {}), {} threads, {:.1?}",
+                status_field(pid, "RssAnon"),
+                status_field(pid, "RssFile"),
                 status_field(pid, "Threads"),
                 started.elapsed()
             );

@@ -48,7 +48,13 @@ impl Backend {
     pub async fn allocations(&self) -> Result<serde_json::Value> {
         let (count, bytes) = crate::alloc_count::counts();
         let live = crate::alloc_count::live();
-        Ok(serde_json::json!({ "count": count, "bytes": bytes, "live": live }))
+        Ok(serde_json::json!({
+            "count": count,
+            "bytes": bytes,
+            "live": live,
+            "live_c": crate::alloc_count::live_c(),
+            "malloc": crate::alloc_count::malloc_stats(),
+        }))
     }
 }
 

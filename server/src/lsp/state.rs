@@ -180,6 +180,21 @@ pub(crate) struct Session {
 thread_local! {
     /// The text of a snapshot, copied out of the rope into a buffer reused across analyses.
     static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+    /// Whether this thread keeps [`TEXT`] at the size of the largest document it saw (see
+    /// [`keep_text_buffer`]).
+    static KEEP_TEXT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What a thread that did not call [`keep_text_buffer`] keeps of its text buffer.
+const TEXT_KEEP_SMALL: usize = 16 << 10;
+
+/// Lets the calling thread keep its text buffer at the size of the largest document it copied
+/// (up to 16 MB): the analysis threads, which copy a document on every edit. Other threads
+/// (hovers, code actions and pulled diagnostics on the blocking pool) keep at most 16 KB, so
+/// the pool's threads do not each hold a copy-sized buffer for good once a large document
+/// passed through them.
+pub(crate) fn keep_text_buffer() {
+    KEEP_TEXT.with(|k| k.set(true));
 }
 
 /// Runs `f` on the rope's text, copied into this thread's reused buffer. `f` must not call
@@ -194,7 +209,12 @@ pub(crate) fn with_text<R>(rope: &Rope, f: impl FnOnce(&str) -> R) -> R {
         }
         let out = f(&buf);
         // Do not keep a huge buffer alive after a huge document.
-        if buf.capacity() > 16 * 1024 * 1024 {
+        let keep = if KEEP_TEXT.with(|k| k.get()) {
+            16 << 20
+        } else {
+            TEXT_KEEP_SMALL
+        };
+        if buf.capacity() > keep {
             *buf = String::new();
         }
         out
@@ -556,5 +576,24 @@ mod tests {
             cap,
             "no new allocation for a smaller text"
         );
+    }
+
+    #[test]
+    fn only_analysis_threads_keep_a_large_text_buffer() {
+        let large = Rope::from_str(&"x".repeat(4 * TEXT_KEEP_SMALL));
+        let capacity_after = |keep: bool| {
+            let large = large.clone();
+            std::thread::spawn(move || {
+                if keep {
+                    keep_text_buffer();
+                }
+                assert_eq!(with_text(&large, str::len), 4 * TEXT_KEEP_SMALL);
+                TEXT.with(|c| c.borrow().capacity())
+            })
+            .join()
+            .unwrap()
+        };
+        assert!(capacity_after(true) >= 4 * TEXT_KEEP_SMALL);
+        assert_eq!(capacity_after(false), 0);
     }
 }

@@ -141,6 +141,7 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name(lane.name().into())
         .spawn(move || {
+            super::state::keep_text_buffer();
             let mut docs = Docs::default();
             while let Some(uri) = session.queue.pop_from(lane) {
                 // A bug here must cost one analysis, not the thread (rules are guarded already).
