@@ -4,9 +4,10 @@
 //! Items are the named children of the root (top-level functions, classes, impls, statements).
 //! An item of the new tree is *clean* when an item of the same kind and extent, with the same
 //! text on its lines, was analysed last time: no edit touched its lines (from the start of its
-//! first line to the end of its last), tree-sitter reports no changed range in it
-//! (`Tree::changed_ranges` between the edited old tree and the new one), and its extent and kind
-//! match the old item shifted by the edits. Everything else is *dirty* and walked as in a full
+//! first line to the end of its last), its extent and kind match the old item shifted by the
+//! edits, and its structure is the same: the new tree reused the old item's node (same node id),
+//! or else tree-sitter reports no changed range in it (`Tree::changed_ranges` between the edited
+//! old tree and the new one, asked only then). Everything else is *dirty* and walked as in a full
 //! analysis. The root node's own checks always run.
 //!
 //! Cross-item dependencies are tracked, not assumed away: a check that reads file-level state
@@ -40,6 +41,9 @@ struct Item {
     /// `range` widened to whole lines: edits here make the item dirty.
     lines: Range<usize>,
     kind: u16,
+    /// The node's id: tree-sitter gives a node it reused from the old tree the same id, so an
+    /// equal id means the same subtree.
+    id: usize,
     findings: Vec<Finding>,
     errors: Vec<Range<usize>>,
     calls: Vec<Call>,
@@ -156,24 +160,27 @@ pub fn analyze_incremental(
         w.walk_subtree(root, &mut out);
         return w.finish(tree, out.findings, &out.errors);
     }
-    // What changed in the tree's structure, in new coordinates.
-    let changed: Vec<Range<usize>> = match &old {
-        Some(o) => {
-            let mut before = o.tree.clone();
-            for e in edits {
-                before.edit(e);
-            }
-            before
-                .changed_ranges(tree)
-                .map(|r| r.start_byte..r.end_byte)
-                .collect()
+    // What changed in the tree's structure, in new coordinates: asked of tree-sitter only for an
+    // item with the same text and extent that the new tree does not share with the old one.
+    let (old_tree, old_items) = match old {
+        Some(o) => (Some(o.tree), o.items),
+        None => (None, Vec::new()),
+    };
+    let mut changed: Option<Vec<Range<usize>>> = None;
+    let changed_ranges = || -> Vec<Range<usize>> {
+        let Some(mut before) = old_tree.clone() else {
+            return Vec::new();
+        };
+        for e in edits {
+            before.edit(e);
         }
-        None => Vec::new(),
+        before
+            .changed_ranges(tree)
+            .map(|r| r.start_byte..r.end_byte)
+            .collect()
     };
     // The old items, shifted to new coordinates (`None`: touched by an edit).
-    let mut old_items: Vec<(Option<Range<usize>>, Item)> = old
-        .map(|o| o.items)
-        .unwrap_or_default()
+    let mut old_items: Vec<(Option<Range<usize>>, Item)> = old_items
         .into_iter()
         .map(|it| (map_range(&it.lines, edits), it))
         .collect();
@@ -208,7 +215,10 @@ pub fn analyze_incremental(
                 && it.range.start - it.lines.start == range.start - lines.start
                 && !node.is_error()
                 && !node.is_missing()
-                && !changed.iter().any(|c| intersects(c, &lines))
+                && (it.id == node.id() || {
+                    let changed = changed.get_or_insert_with(changed_ranges);
+                    !changed.iter().any(|c| intersects(c, &lines))
+                })
         };
         matched.push(clean.then_some(next_old));
         next_old += usize::from(clean);
@@ -314,6 +324,7 @@ fn empty_item() -> Item {
         range: 0..0,
         lines: 0..0,
         kind: 0,
+        id: 0,
         findings: Vec::new(),
         errors: Vec::new(),
         calls: Vec::new(),
@@ -406,6 +417,7 @@ fn walk_item<'t>(
         range,
         lines,
         kind: node.kind_id(),
+        id: node.id(),
         findings: sink.findings,
         errors: sink.errors,
         mixed: sink.calls.iter().any(|c| c.item_memo),
@@ -505,6 +517,7 @@ fn reuse_item<'t>(
     out.global.append(&mut sink.global);
     it.range = range;
     it.lines = lines;
+    it.id = node.id();
     it.calls.append(&mut sink.calls);
     Ok(it)
 }
