@@ -154,31 +154,46 @@ fn each_literal<'t>(item: Node<'t>, src: &str, mut f: impl FnMut(Node<'t>, u64, 
 }
 
 /// One item's share of the file's literals: the (set, order) hashes of the literals
-/// [`each_literal`] yields, in order. Position-free, so edits that leave an item's literals
-/// alone leave its part equal and the other items' literal checks keep their findings.
-#[derive(PartialEq)]
-struct Shapes(Vec<(u64, u64)>);
+/// [`each_literal`] yields, in order, and where each starts (relative to the item).
+///
+/// Equality compares the hashes only: a check that reads no more than the parts sees nothing
+/// else (the offsets serve only a check that reports, which reads the first literal's text and
+/// so runs again on every analysis anyway). So edits that leave an item's literals' keys alone
+/// leave its part equal, and the other items' literal checks keep their findings.
+struct Shapes {
+    hashes: Vec<(u64, u64)>,
+    offsets: Vec<u32>,
+}
 
-impl ItemPart for Shapes {
-    fn compute(item: Node<'_>, src: &str) -> Self {
-        let mut v = Vec::new();
-        each_literal(item, src, |_, set, order| {
-            v.push((set, order));
-            true
-        });
-        Shapes(v)
+impl PartialEq for Shapes {
+    fn eq(&self, other: &Self) -> bool {
+        self.hashes == other.hashes
     }
 }
 
-/// Per key set (by hash), the first literal with it in the file: its item's start, its index
-/// among the item's literals and its order hash.
+impl ItemPart for Shapes {
+    fn compute(item: Node<'_>, src: &str) -> Self {
+        let (mut hashes, mut offsets) = (Vec::new(), Vec::new());
+        let base = item.start_byte();
+        each_literal(item, src, |n, set, order| {
+            hashes.push((set, order));
+            offsets.push(u32::try_from(n.start_byte() - base).unwrap_or(u32::MAX));
+            true
+        });
+        Shapes { hashes, offsets }
+    }
+}
+
+/// Per key set (by hash), the first literal with it in the file: its item's start, where it
+/// starts and its order hash.
 struct FirstSeen(HashMap<u64, (usize, usize, u64)>);
 
 fn first_seen(parts: &Parts<Shapes>) -> FirstSeen {
     let mut map = HashMap::new();
     for (range, shapes) in parts.iter() {
-        for (k, &(set, order)) in shapes.0.iter().enumerate() {
-            map.entry(set).or_insert((range.start, k, order));
+        for (&(set, order), &offset) in shapes.hashes.iter().zip(&shapes.offsets) {
+            map.entry(set)
+                .or_insert((range.start, range.start + offset as usize, order));
         }
     }
     FirstSeen(map)
@@ -193,38 +208,31 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     };
     let (set, order) = hashes(&keys);
     let seen = cx.parts_memo::<Shapes, FirstSeen>(first_seen);
-    let Some(&(item_start, index, first_order)) = seen.0.get(&set) else {
+    let Some(&(item_start, at, first_order)) = seen.0.get(&set) else {
         return;
     };
     // The same order (the usual case) needs nothing but the parts: no report.
     if first_order == order {
         return;
     }
-    // The first literal itself: in this item (found again within it), or in an earlier one,
-    // whose text is read (and the message names its line, which edits elsewhere move).
+    // The first literal itself: in this item, or in an earlier one, whose text is read (and the
+    // message names its line, which edits elsewhere move).
     let item = cx.item();
     let home = if item_start == item.start_byte() {
         item
     } else {
-        let Some(home) = cx
-            .root()
-            .first_named_child_for_byte(item_start)
-            .filter(|n| n.start_byte() == item_start)
-        else {
-            return;
-        };
-        home
+        cx.root()
     };
-    let mut first = None;
-    let mut k = 0;
-    each_literal(home, src, |n, _, _| {
-        if k == index {
-            first = Some(n);
-            return false;
-        }
-        k += 1;
-        true
-    });
+    let first = home
+        .descendant_for_byte_range(at, at)
+        .and_then(|n| {
+            let mut n = Some(n);
+            while let Some(m) = n.filter(|m| m.start_byte() == at && m.kind() != "object") {
+                n = m.parent();
+            }
+            n
+        })
+        .filter(|n| n.kind() == "object" && n.start_byte() == at);
     let Some(first) = first.filter(|f| *f != lit) else {
         return;
     };
