@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::{Facts, Use};
+use super::facts::{decls, trait_container, Facts, Use};
 use super::syntax::{self, last_segment, path_call, single_arg, text, unparen, Idents};
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -51,15 +51,16 @@ pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
         .map(|f| f.node)
         .take_while(|n| n.kind_str() != "block")
         .find(|n| n.kind_str() == "function_item");
-    let facts = super::facts(cx);
     if let Some(func) = in_signature_of {
-        if facts
-            .fn_at(&func.byte_range())
-            .is_some_and(|s| s.in_trait_impl || s.in_trait)
+        let (in_trait_impl, in_trait) = trait_container(func);
+        if func.field("name").is_some()
+            && func.field("parameters").is_some()
+            && (in_trait_impl || in_trait)
         {
             return;
         }
     }
+    let facts = super::facts(cx);
     let message = match inner_name {
         "String" => "`Box<String>` allocates a box that holds only the string's pointer, length and capacity; the text is already on the heap. Use `String` (or `Box<str>` for a fixed string)",
         "Vec" => "`Box<Vec<T>>` allocates a box that holds only the vector's pointer, length and capacity; the elements are already on the heap. Use `Vec<T>` (or `Box<[T]>` for a fixed list)",
@@ -74,7 +75,6 @@ pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
 /// builds a value of this type can be found in this file; `None` otherwise.
 fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
     let src = cx.src();
-    let root = cx.root();
     let mut edits = vec![Edit::replace(ty.byte_range(), cx.text(inner))];
     let parent = ty.parent()?;
     match parent.kind_str() {
@@ -111,14 +111,15 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
                 .parent()
                 .filter(|s| s.kind_str() == "struct_item")?;
             let struct_name = cx.text(strukt.field("name")?);
-            if !facts.field_unique(src, field) {
+            if !decls(cx).field_unique(field) {
                 return None;
             }
-            field_site_edits(root, src, struct_name, field, &mut edits)?;
+            // Every site of the field, in any item: the whole file.
+            field_site_edits(cx.root(), src, struct_name, field, &mut edits)?;
         }
         // The return type of a private fn whose every return builds the box.
         _ if parent.kind_str() == "function_item" && parent.field("return_type") == Some(ty) => {
-            let sig = facts.fn_at(&parent.byte_range())?;
+            let sig = facts.fn_at(cx, parent)?;
             if sig.visible || sig.in_trait || sig.in_trait_impl || sig.has_self {
                 return None;
             }
@@ -128,8 +129,12 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
                 Some(e) => edits.push(e),
                 None => ok = false,
             });
+            if !ok {
+                return None;
+            }
+            // Every call of the fn, in any item: the whole file.
             let idents = cx.memo(Idents::compute);
-            if !ok || !callers_do_not_deref(root, src, &idents, cx.text(parent.field("name")?)) {
+            if !callers_do_not_deref(cx.root(), src, &idents, cx.text(parent.field("name")?)) {
                 return None;
             }
         }

@@ -435,7 +435,9 @@ fn block_diverges(block: Node, src: &str) -> bool {
 }
 
 /// The start bytes of every `identifier` of a file, by name: a per-file memo
-/// (`cx.memo(Idents::compute)`), so that looking for the uses of a name does not walk the file.
+/// (`cx.memo(Idents::compute)`, which makes a check file-dependent: only for the rare searches
+/// that need the nodes of other items), so that looking for the uses of a name does not walk the
+/// file.
 /// One sorted vector of (hash of the name, start): a couple of allocations per file, not one per
 /// name.
 #[derive(Default)]
@@ -521,48 +523,30 @@ impl Idents {
     }
 }
 
-/// Whether a fn named `name` (declared at `decl_start`) is used other than by calling it: passed
-/// as a value (`map(f)`, `Self::f`), or named inside a macro. Changing its signature would then
-/// break that use. Identifiers for which `is_local` holds (a local variable of the same name)
-/// are not the fn. `idents` are the file's identifiers ([`Idents`]).
-pub(crate) fn fn_used_as_value(
-    root: Node,
-    src: &str,
-    idents: &Idents,
-    name: &str,
-    decl_start: usize,
-    is_local: impl Fn(Node) -> bool,
-) -> bool {
-    for n in idents.nodes(root, src, name) {
-        if n.start_byte() != decl_start && !is_local(n) {
-            let Some(p) = n.parent() else { continue };
-            let called = match p.kind_str() {
-                "call_expression" => p.field("function") == Some(n),
-                "scoped_identifier" if p.field("name") == Some(n) => {
-                    let gp = p.parent();
-                    gp.is_some_and(|g| {
-                        g.kind_str() == "call_expression" && g.field("function") == Some(p)
-                    }) || gp.is_some_and(|g| g.kind_str() == "generic_function")
-                }
-                "generic_function" => true,
-                "token_tree" => {
-                    let prev = n.prev_sibling().map(|t| t.kind_str());
-                    let next = n.next_sibling();
-                    prev == Some(".")
-                        || next.is_some_and(|t| {
-                            t.kind_str() == "token_tree" && text(t, src).starts_with('(')
-                        })
-                }
-                "use_list" | "use_declaration" | "scoped_use_list" | "use_as_clause"
-                | "function_item" | "macro_invocation" | "label" => true,
-                _ => false,
-            };
-            if !called {
-                return true;
-            }
+/// Whether an identifier names a fn in a way that does not pass it as a value: it is called
+/// (`f()`, `a::f()`, `f::<T>`, `f` before a parenthesised token group or after `.` in a macro),
+/// imported, declared, a macro's name or a label.
+pub(crate) fn is_called_name(n: Node, src: &str) -> bool {
+    let Some(p) = n.parent() else { return false };
+    match p.kind_str() {
+        "call_expression" => p.field("function") == Some(n),
+        "scoped_identifier" if p.field("name") == Some(n) => {
+            let gp = p.parent();
+            gp.is_some_and(|g| g.kind_str() == "call_expression" && g.field("function") == Some(p))
+                || gp.is_some_and(|g| g.kind_str() == "generic_function")
         }
+        "generic_function" => true,
+        "token_tree" => {
+            let prev = n.prev_sibling().map(|t| t.kind_str());
+            let next = n.next_sibling();
+            prev == Some(".")
+                || next
+                    .is_some_and(|t| t.kind_str() == "token_tree" && text(t, src).starts_with('('))
+        }
+        "use_list" | "use_declaration" | "scoped_use_list" | "use_as_clause" | "function_item"
+        | "macro_invocation" | "label" => true,
+        _ => false,
     }
-    false
 }
 
 /// Methods that grow, shrink or replace an owned collection, or that only the owned type has:
