@@ -302,6 +302,29 @@ impl Shape {
         Rc::new(shape)
     }
 
+    /// The shape of the type written as `node`: of the innermost named node of a type kind
+    /// with `node`'s range (what [`find_type_node`] finds for that range, found downwards
+    /// without `Node::parent`).
+    fn of_type_at(node: Node, src: &str) -> Rc<Shape> {
+        let type_node = |n: Node| n.is_named() && is_type_kind(n.kind_str());
+        let mut found = type_node(node).then_some(node);
+        let mut n = node;
+        loop {
+            let mut c = n.walk();
+            let Some(child) = n
+                .children(&mut c)
+                .find(|ch| ch.byte_range() == node.byte_range())
+            else {
+                break;
+            };
+            n = child;
+            if type_node(n) {
+                found = Some(n);
+            }
+        }
+        found.map_or_else(|| Rc::new(Shape::NotType), |t| Shape::of(t, src))
+    }
+
     /// The shape of the type node at `range` inside `within` ([`find_type_node`]).
     fn at(within: Node, range: &Range<usize>, src: &str) -> Rc<Shape> {
         find_type_node(within, range).map_or_else(|| Rc::new(Shape::NotType), |t| Shape::of(t, src))
@@ -440,7 +463,7 @@ impl ItemPart for Decls {
                 if let (Some(name), Some(ty)) = (node.field("name"), node.field("type")) {
                     d.fields.push(Rc::new(TypedName {
                         name: text(name, src).into(),
-                        ty: Shape::at(item, &ty.byte_range(), src),
+                        ty: Shape::of_type_at(ty, src),
                     }));
                 }
             }
@@ -448,7 +471,7 @@ impl ItemPart for Decls {
                 if let (Some(name), Some(ty)) = (node.field("name"), node.field("type")) {
                     d.aliases.push(Rc::new(TypedName {
                         name: text(name, src).into(),
-                        ty: Shape::at(item, &ty.byte_range(), src),
+                        ty: Shape::of_type_at(ty, src),
                     }));
                 }
             }
@@ -666,29 +689,64 @@ impl ItemPart for ValueUses {
     fn compute(item: Node<'_>, src: &str) -> Self {
         let locals = Locals::compute(item, src);
         let mut names: Vec<&str> = Vec::new();
+        let mut value = |n: Node, called: bool| {
+            let name = text(n, src);
+            let local = locals.is_binding_name(n.start_byte())
+                || locals.resolve(src, name, n.start_byte()).is_some();
+            if !local && !called {
+                names.push(name);
+            }
+        };
+        // Named nodes with their parents and grandparents, so that no `Node::parent` (a search
+        // from the root) is needed; a token tree's tokens are looked at with their neighbours.
+        let mut stack: Vec<(Node, Option<Node>, Option<Node>)> = vec![(item, None, None)];
         let mut c = item.walk();
-        'walk: loop {
-            let n = c.node();
-            if n.kind_str() == "identifier" {
-                let name = text(n, src);
-                let local = locals.is_binding_name(n.start_byte())
-                    || locals.resolve(src, name, n.start_byte()).is_some();
-                if !local && !syntax::is_called_name(n, src) {
-                    names.push(name);
+        let mut tokens: Vec<Node> = Vec::new();
+        while let Some((n, parent, grandparent)) = stack.pop() {
+            match n.kind_str() {
+                "identifier" => value(n, called_in_code(n, parent, grandparent)),
+                "token_tree" => {
+                    tokens.clear();
+                    tokens.extend(n.children(&mut c));
+                    for (i, &t) in tokens.iter().enumerate() {
+                        if t.kind_str() == "identifier" {
+                            let prev = i.checked_sub(1).map(|j| tokens[j].kind_str());
+                            let next = tokens.get(i + 1);
+                            // A method name or a fn called in the macro's tokens.
+                            let called = prev == Some(".")
+                                || next.is_some_and(|t| {
+                                    t.kind_str() == "token_tree" && text(*t, src).starts_with('(')
+                                });
+                            value(t, called);
+                        } else if t.is_named() {
+                            stack.push((t, Some(n), parent));
+                        }
+                    }
                 }
-            }
-            if c.goto_first_child() {
-                continue;
-            }
-            while !c.goto_next_sibling() {
-                if !c.goto_parent() {
-                    break 'walk;
-                }
+                _ => stack.extend(n.named_children(&mut c).map(|ch| (ch, Some(n), parent))),
             }
         }
         names.sort_unstable();
         names.dedup();
         ValueUses(names.into_iter().map(Box::from).collect())
+    }
+}
+
+/// Whether an identifier in parsed code (not in a macro's tokens), with its parent and
+/// grandparent, names a fn in a way that does not pass it as a value: it is called (`f()`,
+/// `a::f()`, `f::<T>`), imported, declared, a macro's name or a label.
+fn called_in_code(n: Node, parent: Option<Node>, grandparent: Option<Node>) -> bool {
+    let Some(p) = parent else { return false };
+    match p.kind_str() {
+        "call_expression" => p.field("function") == Some(n),
+        "scoped_identifier" if p.field("name") == Some(n) => grandparent.is_some_and(|g| {
+            (g.kind_str() == "call_expression" && g.field("function") == Some(p))
+                || g.kind_str() == "generic_function"
+        }),
+        "generic_function" => true,
+        "use_list" | "use_declaration" | "scoped_use_list" | "use_as_clause" | "function_item"
+        | "macro_invocation" | "label" => true,
+        _ => false,
     }
 }
 

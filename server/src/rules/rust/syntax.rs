@@ -434,32 +434,6 @@ fn block_diverges(block: Node, src: &str) -> bool {
     })
 }
 
-/// Whether an identifier names a fn in a way that does not pass it as a value: it is called
-/// (`f()`, `a::f()`, `f::<T>`, `f` before a parenthesised token group or after `.` in a macro),
-/// imported, declared, a macro's name or a label.
-pub(crate) fn is_called_name(n: Node, src: &str) -> bool {
-    let Some(p) = n.parent() else { return false };
-    match p.kind_str() {
-        "call_expression" => p.field("function") == Some(n),
-        "scoped_identifier" if p.field("name") == Some(n) => {
-            let gp = p.parent();
-            gp.is_some_and(|g| g.kind_str() == "call_expression" && g.field("function") == Some(p))
-                || gp.is_some_and(|g| g.kind_str() == "generic_function")
-        }
-        "generic_function" => true,
-        "token_tree" => {
-            let prev = n.prev_sibling().map(|t| t.kind_str());
-            let next = n.next_sibling();
-            prev == Some(".")
-                || next
-                    .is_some_and(|t| t.kind_str() == "token_tree" && text(t, src).starts_with('('))
-        }
-        "use_list" | "use_declaration" | "scoped_use_list" | "use_as_clause" | "function_item"
-        | "macro_invocation" | "label" => true,
-        _ => false,
-    }
-}
-
 /// Methods that grow, shrink or replace an owned collection, or that only the owned type has:
 /// a parameter used with one of these needs the owned type.
 pub(crate) fn needs_owned(method: &str) -> bool {
