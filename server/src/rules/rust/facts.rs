@@ -872,7 +872,7 @@ impl Locals {
                 else {
                     return;
                 };
-                let callback = callback_call(node, src);
+                let callback = callback_call(parent, grandparent, src);
                 let mut c = params.walk();
                 for (i, p) in params.named_children(&mut c).enumerate() {
                     if i == 0 && p.kind_str() != "parameter" {
@@ -1135,12 +1135,15 @@ impl Locals {
         let b = &self.bindings[idx];
         let name = &src[b.name.clone()];
         let mut cursor = scope.walk();
-        let mut stack = vec![scope];
+        // Nodes with their parents (`None`: `scope`'s, looked up if needed), so that
+        // `Node::parent` (a search from the root) is not called for every candidate.
+        let mut stack: Vec<(Node<'t>, Option<Node<'t>>)> = vec![(scope, None)];
         let mut fmt_macros: Vec<Range<usize>> = Vec::new();
-        while let Some(node) = stack.pop() {
+        while let Some((node, parent)) = stack.pop() {
             if node.end_byte() <= b.scope.start || node.start_byte() >= b.scope.end {
                 continue;
             }
+            let parent = || parent.or_else(|| node.parent());
             let kind = node.kind_str();
             if kind == "identifier" || kind == "self" {
                 if text(node, src) != name
@@ -1149,7 +1152,8 @@ impl Locals {
                 {
                     continue;
                 }
-                let in_tt = node.parent().is_some_and(|p| p.kind_str() == "token_tree");
+                let parent = parent();
+                let in_tt = parent.is_some_and(|p| p.kind_str() == "token_tree");
                 if in_tt {
                     let prev = node.prev_sibling().map(|p| p.kind_str());
                     let next = node.next_sibling().map(|n| n.kind_str());
@@ -1158,7 +1162,7 @@ impl Locals {
                     {
                         continue;
                     }
-                } else if !is_value_identifier(node) {
+                } else if !is_value_identifier(node, parent) {
                     continue;
                 }
                 if self.resolve(src, name, node.start_byte()) != Some(idx) {
@@ -1175,7 +1179,7 @@ impl Locals {
                 continue;
             }
             if kind == "string_literal" || kind == "raw_string_literal" {
-                if node.parent().is_some_and(|p| p.kind_str() == "token_tree")
+                if parent().is_some_and(|p| p.kind_str() == "token_tree")
                     && fmt_macros
                         .iter()
                         .any(|r| syntax::within(&node.byte_range(), r))
@@ -1200,7 +1204,7 @@ impl Locals {
                     loop {
                         let c = cursor.node();
                         if c.is_named() {
-                            stack.push(c);
+                            stack.push((c, Some(node)));
                         }
                         if !cursor.goto_next_sibling() {
                             break;
@@ -1253,7 +1257,14 @@ impl<'t> Facts<'t> {
         let (Some(name), Some(params)) = (func.field("name"), func.field("parameters")) else {
             return None;
         };
-        let (in_trait_impl, in_trait) = trait_container(func);
+        // A top-level fn is in no impl or trait, and its attributes are other items: read from
+        // their parts (and no `Node::parent`, a search from the root).
+        let top_level = func.id() == self.item.id();
+        let (in_trait_impl, in_trait) = if top_level {
+            (false, false)
+        } else {
+            trait_container(func)
+        };
         let mut visible = false;
         let mut is_extern = false;
         let mut c = func.walk();
@@ -1264,7 +1275,7 @@ impl<'t> Facts<'t> {
                 _ => {}
             }
         }
-        let attrs = if func.id() == self.item.id() {
+        let attrs = if top_level {
             top_level_attrs(cx, func.start_byte())
         } else {
             func.parent()
@@ -1842,10 +1853,10 @@ pub(crate) enum Use<'t> {
     Capture,
 }
 
-/// Whether an identifier in parsed code is a value (a local's use), not a path segment, a type,
-/// a label or a macro name.
-fn is_value_identifier(node: Node) -> bool {
-    let Some(parent) = node.parent() else {
+/// Whether an identifier in parsed code (with its parent) is a value (a local's use), not a path
+/// segment, a type, a label or a macro name.
+fn is_value_identifier(node: Node, parent: Option<Node>) -> bool {
+    let Some(parent) = parent else {
         return false;
     };
     match parent.kind_str() {
@@ -1868,13 +1879,15 @@ fn is_value_identifier(node: Node) -> bool {
     }
 }
 
-/// The method call a closure is the only argument of, when the method is an iterator adapter
-/// or consumer that hands the closure one item at a time.
-fn callback_call<'t>(closure: Node<'t>, src: &str) -> Option<Node<'t>> {
-    let args = closure
-        .parent()
-        .filter(|a| a.kind_str() == "arguments" && a.named_child_count() == 1)?;
-    let call = args.parent()?;
+/// The method call a closure (whose parent and grandparent are given) is the only argument of,
+/// when the method is an iterator adapter or consumer that hands the closure one item at a time.
+fn callback_call<'t>(
+    parent: Option<Node<'t>>,
+    grandparent: Option<Node<'t>>,
+    src: &str,
+) -> Option<Node<'t>> {
+    parent.filter(|a| a.kind_str() == "arguments" && a.named_child_count() == 1)?;
+    let call = grandparent?;
     let (_, name, _) = method_call(call)?;
     matches!(
         text(name, src),
