@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::{decls, find_node, trait_container, Facts, Use};
+use super::facts::{decls, find_node, trait_container, Facts, NameSet, Use};
 use super::syntax::{self, last_segment, path_call, single_arg, text, unparen};
 use crate::engine::{Ctx, Edit, Fix, ItemPart};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -249,7 +249,7 @@ fn field_site_edits(
 fn callers_do_not_deref(cx: &Ctx, name: &str) -> bool {
     !cx.parts::<BoxSites>()
         .iter()
-        .any(|(_, s)| has(&s.deref_called, name) || has(&s.plain_uses, name))
+        .any(|(_, s)| s.deref_called.contains(name) || s.plain_uses.contains(name))
 }
 
 /// [`field_site_edits`] over the items that may hold a site of the field (their [`BoxSites`]
@@ -266,7 +266,7 @@ fn field_sites_in_file(
     let mut items = Vec::new();
     for (range, s) in sites.iter() {
         let names = &s.field_sites;
-        if has(names, field) || has(names, struct_name) || has(names, "Self") {
+        if names.contains(field) || names.contains(struct_name) || names.contains("Self") {
             match find_node(root, &range) {
                 Some(item) => items.push(item),
                 // Not found again (cannot happen for an item of this tree): search everything.
@@ -280,10 +280,6 @@ fn field_sites_in_file(
     Some(())
 }
 
-fn has(sorted: &[Box<str>], name: &str) -> bool {
-    sorted.binary_search_by(|n| (**n).cmp(name)).is_ok()
-}
-
 /// What the fixes of `rust/box-collection` need to know of each item (sorted names): the last
 /// path segments of the fns it calls under a `*` (`*f()`, `*a::f()`); the names of its
 /// identifiers other than a call's fn, a fn's name or a path segment (uses as a value, in
@@ -291,9 +287,9 @@ fn has(sorted: &[Box<str>], name: &str) -> bool {
 /// segments, accessed fields, identifiers in macro tokens).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct BoxSites {
-    deref_called: Vec<Box<str>>,
-    plain_uses: Vec<Box<str>>,
-    field_sites: Vec<Box<str>>,
+    deref_called: NameSet,
+    plain_uses: NameSet,
+    field_sites: NameSet,
 }
 
 impl ItemPart for BoxSites {
@@ -343,15 +339,10 @@ impl ItemPart for BoxSites {
             }
             stack.extend(n.named_children(&mut c).map(|child| (child, Some(n))));
         }
-        let sorted = |mut v: Vec<&str>| {
-            v.sort_unstable();
-            v.dedup();
-            v.into_iter().map(Box::from).collect()
-        };
         BoxSites {
-            deref_called: sorted(deref),
-            plain_uses: sorted(plain),
-            field_sites: sorted(sites),
+            deref_called: NameSet::new(deref),
+            plain_uses: NameSet::new(plain),
+            field_sites: NameSet::new(sites),
         }
     }
 }

@@ -679,11 +679,43 @@ pub(crate) fn decls(cx: &Ctx) -> Rc<DeclIndex> {
     cx.decls()
 }
 
+/// A sorted set of names with a 64-bit summary of their hashes, so that asking every item of a
+/// file whether it holds a name costs a mask test for most of them, not a binary search.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct NameSet {
+    mask: u64,
+    names: Vec<Box<str>>,
+}
+
+impl NameSet {
+    fn bit(name: &str) -> u64 {
+        // FNV-1a.
+        let h = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        1 << (h >> 58)
+    }
+
+    /// The set of `names` (sorted and deduplicated here).
+    pub fn new(mut names: Vec<&str>) -> Self {
+        names.sort_unstable();
+        names.dedup();
+        NameSet {
+            mask: names.iter().fold(0, |m, n| m | Self::bit(n)),
+            names: names.into_iter().map(Box::from).collect(),
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.mask & Self::bit(name) != 0 && self.names.binary_search_by(|n| (**n).cmp(name)).is_ok()
+    }
+}
+
 /// The names an item uses as values other than by calling them (`map(f)`, `Self::f`, a name in
 /// a macro's tokens), its own locals excepted, sorted: a fn named so cannot change its
 /// signature without breaking that use.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ValueUses(Vec<Box<str>>);
+pub(crate) struct ValueUses(NameSet);
 
 impl ItemPart for ValueUses {
     fn compute(item: Node<'_>, src: &str) -> Self {
@@ -726,9 +758,7 @@ impl ItemPart for ValueUses {
                 _ => stack.extend(n.named_children(&mut c).map(|ch| (ch, Some(n), parent))),
             }
         }
-        names.sort_unstable();
-        names.dedup();
-        ValueUses(names.into_iter().map(Box::from).collect())
+        ValueUses(NameSet::new(names))
     }
 }
 
@@ -752,7 +782,7 @@ fn called_in_code(n: Node, parent: Option<Node>, grandparent: Option<Node>) -> b
 
 impl ValueUses {
     pub fn contains(&self, name: &str) -> bool {
-        self.0.binary_search_by(|n| (**n).cmp(name)).is_ok()
+        self.0.contains(name)
     }
 }
 
@@ -767,7 +797,7 @@ pub(crate) fn fn_used_as_value(cx: &Ctx, name: &str) -> bool {
 /// The names an item calls (as a fn, a path's last segment or a method) or names in a macro's
 /// tokens, sorted: where to look for the call sites of a fn.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct CallNames(Vec<Box<str>>);
+pub(crate) struct CallNames(NameSet);
 
 impl ItemPart for CallNames {
     fn compute(item: Node<'_>, src: &str) -> Self {
@@ -801,15 +831,13 @@ impl ItemPart for CallNames {
             }
             stack.extend(n.named_children(&mut c));
         }
-        names.sort_unstable();
-        names.dedup();
-        CallNames(names.into_iter().map(Box::from).collect())
+        CallNames(NameSet::new(names))
     }
 }
 
 impl CallNames {
     pub fn contains(&self, name: &str) -> bool {
-        self.0.binary_search_by(|n| (**n).cmp(name)).is_ok()
+        self.0.contains(name)
     }
 }
 
