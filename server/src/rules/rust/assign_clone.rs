@@ -160,8 +160,7 @@ pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
     if freshly_built(left, node, &facts, src) {
         return;
     }
-    let root = cx.root();
-    let lt = facts.expr_type(root, src, left);
+    let lt = facts.expr_type(cx, src, left);
     let rt = if recv_is_lit {
         Ty {
             base: Base::Str,
@@ -169,7 +168,7 @@ pub(crate) fn assign_clone(node: Node, cx: &mut Ctx) {
             node: None,
         }
     } else {
-        facts.expr_type(root, src, recv)
+        facts.expr_type(cx, src, recv)
     };
     if lt.base == Base::Copy || lt.base == Base::Shared || lt.base == Base::Cheap || lt.refs > 0 {
         return;

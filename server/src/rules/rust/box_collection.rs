@@ -5,9 +5,9 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::{Facts, Use};
-use super::syntax::{self, last_segment, path_call, single_arg, text, unparen, Idents};
-use crate::engine::{Ctx, Edit, Fix};
+use super::facts::{decls, find_node, trait_container, Facts, NameSet, Use};
+use super::syntax::{self, last_segment, path_call, single_arg, text, unparen};
+use crate::engine::{Ctx, Edit, Fix, ItemPart};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
 pub static BOX_COLLECTION: Rule = Rule {
@@ -51,15 +51,16 @@ pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
         .map(|f| f.node)
         .take_while(|n| n.kind_str() != "block")
         .find(|n| n.kind_str() == "function_item");
-    let facts = super::facts(cx);
     if let Some(func) = in_signature_of {
-        if facts
-            .fn_at(&func.byte_range())
-            .is_some_and(|s| s.in_trait_impl || s.in_trait)
+        let (in_trait_impl, in_trait) = trait_container(func);
+        if func.field("name").is_some()
+            && func.field("parameters").is_some()
+            && (in_trait_impl || in_trait)
         {
             return;
         }
     }
+    let facts = super::facts(cx);
     let message = match inner_name {
         "String" => "`Box<String>` allocates a box that holds only the string's pointer, length and capacity; the text is already on the heap. Use `String` (or `Box<str>` for a fixed string)",
         "Vec" => "`Box<Vec<T>>` allocates a box that holds only the vector's pointer, length and capacity; the elements are already on the heap. Use `Vec<T>` (or `Box<[T]>` for a fixed list)",
@@ -74,7 +75,6 @@ pub(crate) fn box_collection(node: Node, cx: &mut Ctx) {
 /// builds a value of this type can be found in this file; `None` otherwise.
 fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
     let src = cx.src();
-    let root = cx.root();
     let mut edits = vec![Edit::replace(ty.byte_range(), cx.text(inner))];
     let parent = ty.parent()?;
     match parent.kind_str() {
@@ -111,14 +111,15 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
                 .parent()
                 .filter(|s| s.kind_str() == "struct_item")?;
             let struct_name = cx.text(strukt.field("name")?);
-            if !facts.field_unique(src, field) {
+            if !decls(cx).field_unique(field) {
                 return None;
             }
-            field_site_edits(root, src, struct_name, field, &mut edits)?;
+            // The sites of the field are in any item: the whole file.
+            field_sites_in_file(cx, struct_name, field, &mut edits)?;
         }
         // The return type of a private fn whose every return builds the box.
         _ if parent.kind_str() == "function_item" && parent.field("return_type") == Some(ty) => {
-            let sig = facts.fn_at(&parent.byte_range())?;
+            let sig = facts.fn_at(cx, parent)?;
             if sig.visible || sig.in_trait || sig.in_trait_impl || sig.has_self {
                 return None;
             }
@@ -128,8 +129,10 @@ fn unbox_fix(ty: Node, inner: Node, cx: &Ctx, facts: &Facts) -> Option<Fix> {
                 Some(e) => edits.push(e),
                 None => ok = false,
             });
-            let idents = cx.memo(Idents::compute);
-            if !ok || !callers_do_not_deref(root, src, &idents, cx.text(parent.field("name")?)) {
+            if !ok {
+                return None;
+            }
+            if !callers_do_not_deref(cx, cx.text(parent.field("name")?)) {
                 return None;
             }
         }
@@ -241,18 +244,107 @@ fn field_site_edits(
 }
 
 /// Whether no call of `name` in the file is dereferenced (`*f()`), which would change meaning,
-/// and `name` is not used as a value. `idents` are the file's identifiers.
-fn callers_do_not_deref(root: Node, src: &str, idents: &Idents, name: &str) -> bool {
-    if idents.deref_called(src, name) {
-        return false;
+/// and `name` is not used as a value (`map(f)`) or inside a macro, where the caller's type is
+/// unknown. Reads the items' [`BoxSites`].
+fn callers_do_not_deref(cx: &Ctx, name: &str) -> bool {
+    !cx.parts::<BoxSites>()
+        .iter()
+        .any(|(_, s)| s.deref_called.contains(name) || s.plain_uses.contains(name))
+}
+
+/// [`field_site_edits`] over the items that may hold a site of the field (their [`BoxSites`]
+/// name the struct, `Self` or the field), found again from the root: the edits are in other
+/// items, so this reads the whole file.
+fn field_sites_in_file(
+    cx: &Ctx,
+    struct_name: &str,
+    field: &str,
+    edits: &mut Vec<Edit>,
+) -> Option<()> {
+    let (root, src) = (cx.root(), cx.src());
+    let sites = cx.parts::<BoxSites>();
+    let mut items = Vec::new();
+    for (range, s) in sites.iter() {
+        let names = &s.field_sites;
+        if names.contains(field) || names.contains(struct_name) || names.contains("Self") {
+            match find_node(root, &range) {
+                Some(item) => items.push(item),
+                // Not found again (cannot happen for an item of this tree): search everything.
+                None => return field_site_edits(root, src, struct_name, field, edits),
+            }
+        }
     }
-    // Used as a value (`map(f)`) or inside a macro: the caller's type is unknown.
-    idents.nodes(root, src, name).all(|n| {
-        matches!(
-            n.parent().map(|p| p.kind_str()),
-            Some("call_expression" | "function_item" | "scoped_identifier")
-        )
-    })
+    for item in items {
+        field_site_edits(item, src, struct_name, field, edits)?;
+    }
+    Some(())
+}
+
+/// What the fixes of `rust/box-collection` need to know of each item (sorted names): the last
+/// path segments of the fns it calls under a `*` (`*f()`, `*a::f()`); the names of its
+/// identifiers other than a call's fn, a fn's name or a path segment (uses as a value, in
+/// macros); and the names that may mark a site of a struct field (struct expressions' last path
+/// segments, accessed fields, identifiers in macro tokens).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct BoxSites {
+    deref_called: NameSet,
+    plain_uses: NameSet,
+    field_sites: NameSet,
+}
+
+impl ItemPart for BoxSites {
+    fn compute(item: Node<'_>, src: &str) -> Self {
+        let (mut deref, mut plain, mut sites) = (Vec::new(), Vec::new(), Vec::new());
+        // Named nodes with their parents (`None`: the item's, the root).
+        let mut stack: Vec<(Node, Option<Node>)> = vec![(item, None)];
+        let mut c = item.walk();
+        while let Some((n, parent)) = stack.pop() {
+            match n.kind_str() {
+                "unary_expression" if n.child(0).is_some_and(|op| op.kind_str() == "*") => {
+                    let mut cc = n.walk();
+                    for call in n.named_children(&mut cc) {
+                        if call.kind_str() == "call_expression" {
+                            if let Some(f) = call.field("function") {
+                                let seg = last_segment(text(f, src));
+                                if !seg.is_empty() {
+                                    deref.push(seg);
+                                }
+                            }
+                        }
+                    }
+                }
+                "identifier" => {
+                    let parent_kind = parent.map(|p| p.kind_str());
+                    if !matches!(
+                        parent_kind,
+                        Some("call_expression" | "function_item" | "scoped_identifier")
+                    ) {
+                        plain.push(text(n, src));
+                    }
+                    if parent_kind == Some("token_tree") {
+                        sites.push(text(n, src));
+                    }
+                }
+                "struct_expression" => {
+                    if let Some(t) = n.field("name") {
+                        sites.push(last_segment(text(t, src)));
+                    }
+                }
+                "field_expression" => {
+                    if let Some(f) = n.field("field") {
+                        sites.push(text(f, src));
+                    }
+                }
+                _ => {}
+            }
+            stack.extend(n.named_children(&mut c).map(|child| (child, Some(n))));
+        }
+        BoxSites {
+            deref_called: NameSet::new(deref),
+            plain_uses: NameSet::new(plain),
+            field_sites: NameSet::new(sites),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -37,11 +37,10 @@ pub(crate) fn clone_in_loop(node: Node, cx: &mut Ctx) {
         return;
     }
     let facts = super::facts(cx);
-    let root = cx.root();
     let allocates = match method {
         "to_vec" => true,
         _ => {
-            let t = facts.expr_type(root, src, recv);
+            let t = facts.expr_type(cx, src, recv);
             if method == "to_owned"
                 && matches!(t.base, Base::Str | Base::Slice | Base::Path | Base::OsStr)
             {

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::{Base, Facts, Use};
+use super::facts::{Base, DeclSource, Facts, Use};
 use super::syntax::{self, method_call, path_call, text, unparen};
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -110,9 +110,9 @@ pub(crate) fn collection_in_loop(node: Node, cx: &mut Ctx) {
     let mut filled = false;
     let mut escapes = false;
     let mut borrows_into = false;
-    let root = cx.root();
+    let decls: &dyn DeclSource = &*cx;
     facts.for_each_use(src, block, idx, |u| {
-        match classify(u, src, &facts, root, lp) {
+        match classify(u, src, &facts, decls, lp) {
             UseKind::Fill { borrowed_arg } => {
                 filled = true;
                 borrows_into |= borrowed_arg;
@@ -146,7 +146,7 @@ enum UseKind {
     Escape,
 }
 
-fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
+fn classify(u: Use, src: &str, facts: &Facts, decls: &dyn DeclSource, lp: Node) -> UseKind {
     let n = match u {
         Use::Capture => return UseKind::Read,
         Use::Token(n) => return classify_token(n, src),
@@ -178,7 +178,7 @@ fn classify(u: Use, src: &str, facts: &Facts, root: Node, lp: Node) -> UseKind {
                         UseKind::Escape
                     } else if fills(m) {
                         UseKind::Fill {
-                            borrowed_arg: borrows(args, lp, facts, root, src),
+                            borrowed_arg: borrows(args, lp, facts, decls, src),
                         }
                     } else {
                         UseKind::Read
@@ -272,16 +272,16 @@ fn classify_token(n: Node, src: &str) -> UseKind {
 /// Whether a fill's arguments may borrow from the iteration (`x.as_str()` of a local made in
 /// the body): then the hoisted collection would outlive what it holds. Owned values are fine,
 /// and so are borrows of data from outside the loop (the loop's items included).
-fn borrows(args: Node, lp: Node, facts: &Facts, root: Node, src: &str) -> bool {
+fn borrows(args: Node, lp: Node, facts: &Facts, decls: &dyn DeclSource, src: &str) -> bool {
     let mut c = args.walk();
     let borrows = args
         .named_children(&mut c)
-        .any(|a| !owned_value(a, facts, root, src) && !names_only_outer_data(a, lp, facts, src));
+        .any(|a| !owned_value(a, facts, decls, src) && !names_only_outer_data(a, lp, facts, src));
     borrows
 }
 
 /// An expression whose value owns its data (or is `Copy`).
-fn owned_value(e: Node, facts: &Facts, root: Node, src: &str) -> bool {
+fn owned_value(e: Node, facts: &Facts, decls: &dyn DeclSource, src: &str) -> bool {
     let e = unparen(e);
     match e.kind_str() {
         "integer_literal"
@@ -315,7 +315,7 @@ fn owned_value(e: Node, facts: &Facts, root: Node, src: &str) -> bool {
             None => false,
         },
         "identifier" | "field_expression" | "unary_expression" => {
-            let t = facts.expr_type(root, src, e);
+            let t = facts.expr_type(decls, src, e);
             t.refs == 0 && (t.base.owns_heap() || t.base == Base::Copy)
         }
         _ => false,
@@ -356,7 +356,7 @@ fn from_outer(b: usize, lp: Node, facts: &Facts, src: &str, depth: u8) -> bool {
         return false;
     };
     let Some(mut e) = super::facts::find_node(lp, &origin)
-        .or_else(|| super::facts::find_node(root_of(lp), &origin))
+        .or_else(|| super::facts::find_node(facts.item(), &origin))
     else {
         return false;
     };
@@ -388,14 +388,6 @@ fn from_outer(b: usize, lp: Node, facts: &Facts, src: &str, depth: u8) -> bool {
             _ => return false,
         }
     }
-}
-
-fn root_of(n: Node) -> Node {
-    let mut n = n;
-    while let Some(p) = n.parent() {
-        n = p;
-    }
-    n
 }
 
 /// Hoists the declaration before the loop and replaces it with `name.clear();`.

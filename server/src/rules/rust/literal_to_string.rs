@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::Facts;
+use super::facts::decls;
 use super::owned_ref_param::{safe_arg_fn, safe_arg_method};
 use super::syntax::{self, is_str_literal, method_call, path_call, text, unparen};
 use crate::engine::{Applicability, Ctx, Edit, Fix};
@@ -121,8 +121,7 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
             if !typed_str && target.is_none_or(|g| g.kind_str() != "arguments") {
                 return;
             }
-            let facts = super::facts(cx);
-            let fix = borrowed_applicability(parent, &facts, cx).map(|a| {
+            let fix = borrowed_applicability(parent, cx).map(|a| {
                 Fix::new(
                     "Use the literal",
                     a,
@@ -162,7 +161,7 @@ pub(crate) fn literal_to_string(node: Node, cx: &mut Ctx) {
 /// `&"lit".to_string()`: safe to replace with `"lit"` when it goes to a same-file fn whose
 /// parameter is `&str`, a map lookup, a std fn taking `AsRef`/`&str`, or a `let` typed `&str`.
 /// Elsewhere the target may want `&String` exactly: no fix.
-fn borrowed_applicability(reference: Node, facts: &Facts, cx: &Ctx) -> Option<Applicability> {
+fn borrowed_applicability(reference: Node, cx: &Ctx) -> Option<Applicability> {
     let src = cx.src();
     let parent = syntax::parent_unparen(reference)?;
     match parent.kind_str() {
@@ -187,8 +186,7 @@ fn borrowed_applicability(reference: Node, facts: &Facts, cx: &Ctx) -> Option<Ap
                 if (borrows_key(name) && args.named_child_count() == 1) || safe_arg_method(name) {
                     return Some(Applicability::Safe);
                 }
-                return param_is_str(facts, cx, name, arg_index, true)
-                    .then_some(Applicability::Safe);
+                return param_is_str(cx, name, arg_index, true).then_some(Applicability::Safe);
             }
             let f = call.field("function")?;
             if safe_arg_fn(text(f, src)) {
@@ -199,7 +197,7 @@ fn borrowed_applicability(reference: Node, facts: &Facts, cx: &Ctx) -> Option<Ap
                 "scoped_identifier" => f.field("name").map_or("", |n| text(n, src)),
                 _ => return None,
             };
-            param_is_str(facts, cx, name, arg_index, false).then_some(Applicability::Safe)
+            param_is_str(cx, name, arg_index, false).then_some(Applicability::Safe)
         }
         _ => None,
     }
@@ -207,9 +205,9 @@ fn borrowed_applicability(reference: Node, facts: &Facts, cx: &Ctx) -> Option<Ap
 
 /// Whether every same-file fn named `name` takes `&str` at argument `index` (`method`: called
 /// as `x.name(..)`, so `self` is not among the arguments).
-fn param_is_str(facts: &Facts, cx: &Ctx, name: &str, index: usize, method: bool) -> bool {
-    let src = cx.src();
-    let sigs = facts.fns_named(src, name);
+fn param_is_str(cx: &Ctx, name: &str, index: usize, method: bool) -> bool {
+    let decls = decls(cx);
+    let sigs = decls.fns_named(name);
     !sigs.is_empty()
         && sigs.iter().all(|sig| {
             if method && !sig.has_self {
@@ -220,10 +218,9 @@ fn param_is_str(facts: &Facts, cx: &Ctx, name: &str, index: usize, method: bool)
             } else {
                 Some(index)
             };
-            let Some(p) = index.and_then(|i| facts.params_of(sig).get(i)) else {
+            let Some(ty) = index.and_then(|i| sig.params.get(i)).map(|t| &**t) else {
                 return false;
             };
-            let ty = cx.slice(p.ty.clone());
             ty == "&str" || (ty.starts_with("&'") && ty.ends_with(" str") && !ty.contains("mut"))
         })
 }

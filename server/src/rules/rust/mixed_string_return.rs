@@ -5,6 +5,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
+use super::facts::{decls, trait_container};
 use super::literal_to_string::literal_conversion;
 use super::syntax::{self, last_segment, path_call, text};
 use crate::engine::{Ctx, Edit, Fix};
@@ -88,11 +89,12 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
     if literals == 0 || dynamic == 0 {
         return;
     }
-    let facts = super::facts(cx);
-    if let Some(sig) = facts.fn_at(&node.byte_range()) {
-        if sig.in_trait_impl || sig.in_trait {
-            return;
-        }
+    let (in_trait_impl, in_trait) = trait_container(node);
+    if node.field("name").is_some()
+        && node.field("parameters").is_some()
+        && (in_trait_impl || in_trait)
+    {
+        return;
     }
     let recursive = values.iter().any(|(v, _)| {
         v.kind_str() == "call_expression"
@@ -102,7 +104,7 @@ pub(crate) fn mixed_string_return(node: Node, cx: &mut Ctx) {
     let fix = if unknown_shape || recursive || conditional {
         None
     } else {
-        let cow = facts.spell("std::borrow::Cow");
+        let cow = decls(cx).spell("std::borrow::Cow");
         let mut edits = vec![Edit::replace(
             ret.byte_range(),
             format!("{cow}<'static, str>"),

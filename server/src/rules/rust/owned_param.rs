@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::{Facts, FnSig, Use};
+use super::facts::{decls, find_node, fn_used_as_value, CallNames, FnSig, Use};
 use super::literal_to_string::literal_conversion;
 use super::syntax::{
     self, is_postfix_operand, last_segment, method_call, needs_owned, text, type_sensitive, unparen,
@@ -78,7 +78,7 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
         return;
     }
     let facts = super::facts(cx);
-    let Some(sig) = facts.fn_at(&func.byte_range()) else {
+    let Some(sig) = facts.fn_at(cx, func) else {
         return;
     };
     if sig.in_trait_impl
@@ -112,20 +112,15 @@ pub(crate) fn owned_param(node: Node, cx: &mut Ctx) {
     if !reads_only {
         return;
     }
-    // Last, as it reads the whole file: a fn passed as a value keeps its exact signature.
-    let local = |n: Node| {
-        facts.is_binding_name(n.start_byte())
-            || facts.resolve(src, fn_name, n.start_byte()).is_some()
-    };
-    let idents = cx.memo(syntax::Idents::compute);
-    if syntax::fn_used_as_value(cx.root(), src, &idents, fn_name, sig.name.start, local) {
+    // A fn passed as a value keeps its exact signature.
+    if fn_used_as_value(cx, fn_name) {
         return;
     }
     let message = match kind {
         Kind::String => "This `String` is only read: taking `&str` lets callers keep their string instead of moving or cloning it in",
         Kind::Vec => "This `Vec` is only read: taking `&[T]` lets callers keep their vector instead of moving or cloning it in",
     };
-    let fix = call_site_edits(cx, &facts, sig, pattern, &mut edits)
+    let fix = call_site_edits(cx, &sig, pattern, &mut edits)
         .then(|| Fix::unsafe_("Borrow the parameter", edits));
     let finding = cx.report(ty.byte_range(), message);
     finding.fix = fix;
@@ -288,28 +283,49 @@ fn read_token(n: Node, kind: Kind, cx: &Ctx, edits: &mut Vec<Edit>) -> bool {
 
 /// Rewrites every call of the fn in this file to pass a borrow. `false` when a call cannot be
 /// found or rewritten (a macro names the fn, or another fn has the same name).
-fn call_site_edits(
-    cx: &Ctx,
-    facts: &Facts,
-    sig: &FnSig,
-    pattern: Node,
-    edits: &mut Vec<Edit>,
-) -> bool {
-    let src = cx.src();
+///
+/// The call sites are in any item: this reads the whole file (the items whose [`CallNames`]
+/// hold the fn's name, walked from the root), so a finding with this fix is file-dependent.
+fn call_site_edits(cx: &Ctx, sig: &FnSig, pattern: Node, edits: &mut Vec<Edit>) -> bool {
     let name = cx.slice(sig.name.clone());
-    if facts.fns_named(src, name).len() != 1 {
+    if decls(cx).fns_named(name).len() != 1 {
         return false;
     }
-    let Some(param_index) = facts
-        .params_of(sig)
+    let Some(param_index) = sig
+        .params
         .iter()
         .position(|p| p.pattern == pattern.byte_range())
     else {
         return false;
     };
     let root = cx.root();
-    let mut stack = vec![root];
-    let mut c = root.walk();
+    let calls = cx.parts::<CallNames>();
+    let mut items = Vec::new();
+    for (range, names) in calls.iter() {
+        if names.contains(name) {
+            match find_node(root, &range) {
+                Some(item) => items.push(item),
+                // Not found again (cannot happen for an item of this tree): search everything.
+                None => return call_edits_under(root, cx.src(), name, sig, param_index, edits),
+            }
+        }
+    }
+    items
+        .into_iter()
+        .all(|item| call_edits_under(item, cx.src(), name, sig, param_index, edits))
+}
+
+/// [`call_site_edits`] for the calls under `top`.
+fn call_edits_under(
+    top: Node,
+    src: &str,
+    name: &str,
+    sig: &FnSig,
+    param_index: usize,
+    edits: &mut Vec<Edit>,
+) -> bool {
+    let mut stack = vec![top];
+    let mut c = top.walk();
     while let Some(n) = stack.pop() {
         match n.kind_str() {
             "call_expression" => {

@@ -7,7 +7,7 @@ use tree_sitter::Node;
 
 use super::syntax::NodeExt;
 
-use super::facts::{Facts, Use};
+use super::facts::{decls, fn_used_as_value, Use};
 use super::syntax::{self, last_segment, needs_owned, text, type_sensitive};
 use crate::engine::{Applicability, Ctx, Edit, Fix};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -71,7 +71,8 @@ pub(crate) enum Verdict {
 
 /// `type` (the referenced type of a `&T` parameter) as an owned collection, and the text of its
 /// borrowed form.
-pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Owned, Cow<'s, str>)> {
+pub(crate) fn owned_of<'s>(ty: Node, cx: &Ctx<'s, '_>) -> Option<(Owned, Cow<'s, str>)> {
+    let src = cx.src();
     match ty.kind_str() {
         "type_identifier" | "scoped_type_identifier" => {
             let t = text(ty, src);
@@ -86,11 +87,11 @@ pub(crate) fn owned_of<'s>(ty: Node, src: &'s str, facts: &Facts) -> Option<(Own
                 "String" => Some((Owned::String, Cow::Borrowed("str"))),
                 "PathBuf" => Some((
                     Owned::PathBuf,
-                    Cow::Borrowed(facts.spell("std::path::Path")),
+                    Cow::Borrowed(decls(cx).spell("std::path::Path")),
                 )),
                 "OsString" => Some((
                     Owned::OsString,
-                    Cow::Borrowed(facts.spell("std::ffi::OsStr")),
+                    Cow::Borrowed(decls(cx).spell("std::ffi::OsStr")),
                 )),
                 _ => None,
             }
@@ -167,13 +168,13 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
         return;
     }
     let facts = super::facts(cx);
-    let Some(sig) = facts.fn_at(&func.byte_range()) else {
+    let Some(sig) = facts.fn_at(cx, func) else {
         return;
     };
     if sig.in_trait_impl || sig.in_trait || sig.is_extern || sig.macro_attr {
         return;
     }
-    let Some((owned, borrowed)) = owned_of(inner, src, &facts) else {
+    let Some((owned, borrowed)) = owned_of(inner, cx) else {
         return;
     };
     let mutable = ty
@@ -193,7 +194,7 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
             return;
         };
         facts.for_each_use(src, body, idx, |u| {
-            let v = classify_use(u, owned, mutable, &facts, cx, &mut edits);
+            let v = classify_use(u, owned, mutable, cx, &mut edits);
             verdict = verdict.max(v);
             verdict != Verdict::Skip
         });
@@ -201,13 +202,8 @@ pub(crate) fn owned_ref_param(node: Node, cx: &mut Ctx) {
     if verdict == Verdict::Skip {
         return;
     }
-    // Last, as it reads the whole file: a fn passed as a value keeps its exact signature.
-    let local = |n: Node| {
-        facts.is_binding_name(n.start_byte())
-            || facts.resolve(src, fn_name, n.start_byte()).is_some()
-    };
-    let idents = cx.memo(syntax::Idents::compute);
-    if syntax::fn_used_as_value(cx.root(), src, &idents, fn_name, sig.name.start, local) {
+    // A fn passed as a value keeps its exact signature.
+    if fn_used_as_value(cx, fn_name) {
         return;
     }
     if sig.visible {
@@ -244,14 +240,7 @@ fn is_comparison(op: &str) -> bool {
     matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=")
 }
 
-fn classify_use(
-    u: Use,
-    owned: Owned,
-    mutable: bool,
-    facts: &Facts,
-    cx: &Ctx,
-    edits: &mut Vec<Edit>,
-) -> Verdict {
+fn classify_use(u: Use, owned: Owned, mutable: bool, cx: &Ctx, edits: &mut Vec<Edit>) -> Verdict {
     let src = cx.src();
     match u {
         Use::Capture => Verdict::Safe,
@@ -303,7 +292,7 @@ fn classify_use(
                 "for_expression" if p.field("value") == Some(n) => Verdict::Safe,
                 // A callee handed `&mut` may grow it.
                 "arguments" if mutable => Verdict::Skip,
-                "arguments" => arg_verdict(n, p, owned, mutable, facts, cx),
+                "arguments" => arg_verdict(n, p, owned, mutable, cx),
                 // `v as *const Vec<u8>` depends on the exact type.
                 "type_cast_expression" => Verdict::Skip,
                 "unary_expression" => {
@@ -472,14 +461,7 @@ pub(crate) fn safe_arg_fn(path: &str) -> bool {
         || matches!(last, "from_utf8" | "from_utf8_lossy")
 }
 
-fn arg_verdict(
-    n: Node,
-    args: Node,
-    owned: Owned,
-    mutable: bool,
-    facts: &Facts,
-    cx: &Ctx,
-) -> Verdict {
+fn arg_verdict(n: Node, args: Node, owned: Owned, mutable: bool, cx: &Ctx) -> Verdict {
     let src = cx.src();
     let Some(call) = args.parent().filter(|c| c.kind_str() == "call_expression") else {
         return Verdict::Unsafe;
@@ -497,7 +479,7 @@ fn arg_verdict(
         if !mutable && safe_arg_method(name) {
             return Verdict::Safe;
         }
-        return same_file_param(facts, cx, name, index, true, owned, mutable);
+        return same_file_param(cx, name, index, true, owned, mutable);
     }
     let Some(f) = call.field("function") else {
         return Verdict::Unsafe;
@@ -508,7 +490,7 @@ fn arg_verdict(
     }
     match f.kind_str() {
         "identifier" | "scoped_identifier" => {
-            same_file_param(facts, cx, last_segment(path), index, false, owned, mutable)
+            same_file_param(cx, last_segment(path), index, false, owned, mutable)
         }
         _ => Verdict::Unsafe,
     }
@@ -517,7 +499,6 @@ fn arg_verdict(
 /// What the same-file fns named `name` take at `index`: the borrowed form or a generic is fine;
 /// the same owned reference means the callee must change first (it is then reported itself).
 fn same_file_param(
-    facts: &Facts,
     cx: &Ctx,
     name: &str,
     index: usize,
@@ -525,8 +506,8 @@ fn same_file_param(
     owned: Owned,
     mutable: bool,
 ) -> Verdict {
-    let src = cx.src();
-    let sigs = facts.fns_named(src, name);
+    let decls = decls(cx);
+    let sigs = decls.fns_named(name);
     if sigs.is_empty() {
         return if mutable {
             Verdict::Skip
@@ -544,10 +525,9 @@ fn same_file_param(
         } else {
             Some(index)
         };
-        let Some(p) = i.and_then(|i| facts.params_of(sig).get(i)) else {
+        let Some(ty) = i.and_then(|i| sig.params.get(i)) else {
             return Verdict::Unsafe;
         };
-        let ty = cx.slice(p.ty.clone());
         let bare = ty.trim_start_matches('&').trim_start();
         let bare = if bare.starts_with('\'') {
             bare.split_once(' ').map_or(bare, |(_, r)| r)
@@ -568,7 +548,7 @@ fn same_file_param(
             || matches!(head, "Path" | "OsStr")
             || ty.contains("AsRef")
             || ty.contains("impl ")
-            || generic_param(cx, sig.node.clone(), bare);
+            || sig.type_params.iter().any(|t| **t == *bare);
         let v = if same {
             Verdict::Skip
         } else if borrowed_ok && (owned != Owned::Box || ty.starts_with('&')) {
@@ -579,21 +559,6 @@ fn same_file_param(
         worst = worst.max(v);
     }
     worst
-}
-
-/// Whether `name` is a type parameter of the fn at `func`.
-fn generic_param(cx: &Ctx, func: std::ops::Range<usize>, name: &str) -> bool {
-    let Some(f) = super::facts::find_node(cx.root(), &func) else {
-        return false;
-    };
-    let Some(tp) = f.field("type_parameters") else {
-        return false;
-    };
-    let mut c = tp.walk();
-    let found = tp
-        .named_children(&mut c)
-        .any(|p| p.field("name").is_some_and(|n| text(n, cx.src()) == name));
-    found
 }
 
 /// A use inside a macro's token tree.

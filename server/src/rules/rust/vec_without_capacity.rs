@@ -384,8 +384,7 @@ fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
             let inclusive = iter.child(1).is_some_and(|op| op.kind_str() == "..=");
             // The count goes into `with_capacity(usize)`: a bound of another integer type would
             // change the loop's inferred types or not compile.
-            let root = cx.root();
-            if !facts.is_usize(root, src, start) || !facts.is_usize(root, src, end) {
+            if !facts.is_usize(cx, src, start) || !facts.is_usize(cx, src, end) {
                 return None;
             }
             let (s, e) = (text(start, src), text(end, src));
@@ -430,7 +429,7 @@ fn count_expr(iter: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
                     sized_place(recv, facts, cx)
                 }
                 "bytes" if args.named_child_count() == 0 => {
-                    let t = facts.expr_type(cx.root(), src, recv);
+                    let t = facts.expr_type(cx, src, recv);
                     (matches!(t.base, Base::String | Base::Str) && syntax::is_simple_place(recv))
                         .then(|| format!("{}.len()", text(recv, src)))
                 }
@@ -451,7 +450,7 @@ fn sized_place(v: Node, facts: &Facts, cx: &Ctx) -> Option<String> {
     if !syntax::is_simple_place(v) || v.kind_str() == "unary_expression" {
         return None;
     }
-    let t = facts.expr_type(cx.root(), src, v);
+    let t = facts.expr_type(cx, src, v);
     let sized = matches!(
         t.base,
         Base::Vec
