@@ -80,6 +80,8 @@ pub struct Ctx<'a, 't> {
     items: &'a dyn ItemSource,
     /// The part types this check read.
     parts_read: &'a Cell<Deps>,
+    /// Incremental analysis records what this check reads.
+    tracked: bool,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
@@ -134,6 +136,15 @@ impl<'a, 't> Ctx<'a, 't> {
             .get(1)
             .or(self.stack.first())
             .map_or(self.root, |f| f.node)
+    }
+
+    /// Whether this is a plain walk of the whole tree in file order (`check`, tests), with
+    /// nothing recorded for incremental analysis. A check may then keep a running record of
+    /// what it met earlier in the walk (through [`Ctx::node_cache`]) instead of reading item
+    /// parts: cheaper, and the same answer, which `tests/incremental_props.rs` checks by
+    /// comparing incremental analyses with full ones.
+    pub fn walks_in_order(&self) -> bool {
+        !self.tracked
     }
 
     /// Loop depth of the current node.
@@ -575,6 +586,7 @@ impl<'a, 't> Walker<'a, 't> {
             item_memo_used: &self.item_memo_used,
             items: &self.items,
             parts_read: &self.parts_read,
+            tracked: sink.track,
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
         if self.touched.get() || FILE_READ.with(|f| f.get()) {

@@ -1,6 +1,7 @@
 //! `js/property-order`: objects with the same keys in a different order get different hidden
 //! classes, so code that sees both goes polymorphic.
 
+use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -186,7 +187,8 @@ impl ItemPart for Shapes {
 
 /// Per key set (by hash), the first literal with it in the file: its item's start, where it
 /// starts and its order hash.
-struct FirstSeen(HashMap<u64, (usize, usize, u64)>);
+#[derive(Default)]
+struct FirstSeen(RefCell<HashMap<u64, (usize, usize, u64)>>);
 
 fn first_seen(parts: &Parts<Shapes>) -> FirstSeen {
     let mut map = HashMap::new();
@@ -196,7 +198,7 @@ fn first_seen(parts: &Parts<Shapes>) -> FirstSeen {
                 .or_insert((range.start, range.start + offset as usize, order));
         }
     }
-    FirstSeen(map)
+    FirstSeen(RefCell::new(map))
 }
 
 fn literal_order(lit: Node, cx: &mut Ctx) {
@@ -207,9 +209,24 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
         return;
     };
     let (set, order) = hashes(&keys);
-    let seen = cx.parts_memo::<Shapes, FirstSeen>(first_seen);
-    let Some(&(item_start, at, first_order)) = seen.0.get(&set) else {
-        return;
+    let (item_start, at, first_order) = if cx.walks_in_order() {
+        // A full walk meets the literals in the order the parts list them: a running record
+        // gives the same first literal without computing the parts.
+        let seen = cx.node_cache::<FirstSeen>();
+        let mut map = seen.0.borrow_mut();
+        match map.get(&set) {
+            Some(&first) => first,
+            None => {
+                map.insert(set, (cx.item().start_byte(), lit.start_byte(), order));
+                return;
+            }
+        }
+    } else {
+        let seen = cx.parts_memo::<Shapes, FirstSeen>(first_seen);
+        let Some(first) = seen.0.borrow().get(&set).copied() else {
+            return;
+        };
+        first
     };
     // The same order (the usual case) needs nothing but the parts: no report.
     if first_order == order {
