@@ -192,6 +192,8 @@ pub fn analyze_incremental(
     // The new items, each with the old item it is a clean copy of, if any.
     let mut nodes = Vec::with_capacity(root.named_child_count());
     let mut matched: Vec<Option<usize>> = Vec::with_capacity(nodes.capacity());
+    // Each new item's lines, for the walk below.
+    let mut item_lines: Vec<Range<usize>> = Vec::with_capacity(nodes.capacity());
     let mut next_old = 0;
     let mut cursor = root.walk();
     for node in root.named_children(&mut cursor) {
@@ -223,6 +225,7 @@ pub fn analyze_incremental(
         matched.push(clean.then_some(next_old));
         next_old += usize::from(clean);
         nodes.push(node);
+        item_lines.push(lines);
     }
     // The parts of clean items carry over; the unmatched old items keep theirs in `old_parts`
     // to compare with what replaced them.
@@ -244,7 +247,7 @@ pub fn analyze_incremental(
             if node.is_named() {
                 w.push(&cursor);
                 let range = node.byte_range();
-                let lines = lines_of(bytes, &range);
+                let lines = item_lines[i].clone();
                 let item = if let Some(j) = matched[i] {
                     let it = std::mem::replace(&mut old_items[j].1, empty_item());
                     let reused = reuse_item(

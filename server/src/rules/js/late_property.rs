@@ -715,35 +715,28 @@ fn constructor_methods<'s>(body: Node, src: &'s str) -> HashSet<&'s str> {
         if !out.insert(k) {
             continue;
         }
-        let mut stack = vec![*m];
-        while let Some(n) = stack.pop() {
+        // One cursor for the method, not one per node.
+        visit(*m, |n| {
             if n != *m
                 && (n.kind() != "arrow_function" && is_function_like(n.kind())
                     || is_class(n.kind()))
             {
-                continue;
+                return Some(false);
             }
             if n.kind() == "call_expression" {
-                if let Some(callee) = n
+                let this_method = n
                     .child_by_field_name("function")
                     .filter(|f| f.kind() == "member_expression")
-                {
-                    if callee
-                        .child_by_field_name("object")
-                        .is_some_and(|o| o.kind() == "this")
-                    {
-                        if let Some(p) = callee
-                            .child_by_field_name("property")
-                            .and_then(|p| src.get(p.byte_range()))
-                        {
-                            work.push(p);
-                        }
-                    }
-                }
+                    .filter(|f| {
+                        f.child_by_field_name("object")
+                            .is_some_and(|o| o.kind() == "this")
+                    })
+                    .and_then(|f| f.child_by_field_name("property"))
+                    .and_then(|p| src.get(p.byte_range()));
+                work.extend(this_method);
             }
-            let mut c = n.walk();
-            stack.extend(n.named_children(&mut c));
-        }
+            Some(true)
+        });
     }
     out
 }
