@@ -303,10 +303,12 @@ impl Session {
 
     /// One single-character edit; returns once the diagnostics of its version arrive.
     /// Types or deletes one character at `at`; returns the number of diagnostics of the new
-    /// version and the time from sending the change to receiving them. The driver's own
+    /// version and two times in ms from sending the change: to reading the last byte of the
+    /// `publishDiagnostics` frame of its version (the server's latency), and to having that
+    /// frame parsed into JSON values (plus the driver's own parsing). The driver's own
     /// bookkeeping (the UTF-16 position, found by scanning its copy of the text, and that copy's
     /// update) happens before the clock starts: an editor keeps line indexes for that.
-    fn edit_timed(&mut self, at: usize, insert: bool) -> (usize, f64) {
+    fn edit_timed(&mut self, at: usize, insert: bool) -> (usize, f64, f64) {
         let (range, new) = if insert {
             (at..at, "x")
         } else {
@@ -319,7 +321,13 @@ impl Session {
         let t = Instant::now();
         self.client.did_change(&self.uri, self.version, change);
         let n = self.client.diagnostics(&self.uri, self.version).len();
-        (n, t.elapsed().as_secs_f64() * 1e3)
+        let parsed = t.elapsed().as_secs_f64() * 1e3;
+        let arrived = self
+            .client
+            .last_arrival
+            .expect("the message's arrival")
+            .duration_since(t);
+        (n, arrived.as_secs_f64() * 1e3, parsed)
     }
 
     fn edit(&mut self, at: usize, insert: bool) -> usize {
@@ -335,15 +343,18 @@ fn latency(args: &[String]) {
     let mut sess = Session::open(client, &s, text);
     let places = edit_places(&sess.text);
     let mut times = Vec::with_capacity(EDITS);
+    let mut parsed = Vec::with_capacity(EDITS);
     let mut findings = 0;
     for &at in &places {
         for insert in [true, false] {
-            let (n, ms) = sess.edit_timed(at, insert);
+            let (n, ms, parsed_ms) = sess.edit_timed(at, insert);
             findings = n;
             times.push(ms);
+            parsed.push(parsed_ms);
         }
     }
     times.sort_by(f64::total_cmp);
+    parsed.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     println!(
         "{}",
@@ -352,6 +363,7 @@ fn latency(args: &[String]) {
             "lines": sess.text.lines().count(), "findings": findings, "edits": times.len(),
             "p50_ms": percentile(&times, 0.5), "p99_ms": percentile(&times, 0.99),
             "mean_ms": mean, "max_ms": times[times.len() - 1],
+            "parsed_p50_ms": percentile(&parsed, 0.5), "parsed_p99_ms": percentile(&parsed, 0.99),
         })
     );
     let _ = sess.client.shutdown_and_exit();

@@ -195,8 +195,11 @@ pub fn edits_as_changes(edits: &[Value]) -> Value {
 pub struct LspClient {
     child: Child,
     stdin: Arc<Mutex<Option<ChildStdin>>>,
-    rx: Receiver<Value>,
-    backlog: VecDeque<Value>,
+    /// Messages with the instant their frame was read, before its JSON was parsed.
+    rx: Receiver<(Instant, Value)>,
+    backlog: VecDeque<(Instant, Value)>,
+    /// When the frame of the message the last `wait_for` returned was read off the pipe.
+    pub last_arrival: Option<Instant>,
     next_id: i64,
     stderr: Arc<Mutex<String>>,
     /// What `workspace/configuration` requests are answered with (per item).
@@ -258,7 +261,7 @@ impl LspClient {
             let configuration = Arc::clone(&configuration);
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stdout);
-                while let Some(message) = read_message(&mut reader) {
+                while let Some((at, message)) = read_message(&mut reader) {
                     // Answer the server's requests so it is never left waiting.
                     if let (Some(method), Some(id)) = (
                         message.get("method").and_then(Value::as_str),
@@ -277,7 +280,7 @@ impl LspClient {
                             let _ = w.write_all(&frame(&reply)).and_then(|_| w.flush());
                         }
                     }
-                    if tx.send(message).is_err() {
+                    if tx.send((at, message)).is_err() {
                         break;
                     }
                 }
@@ -288,6 +291,7 @@ impl LspClient {
             stdin,
             rx,
             backlog: VecDeque::new(),
+            last_arrival: None,
             next_id: 1,
             stderr,
             configuration,
@@ -355,19 +359,24 @@ impl LspClient {
     /// The next message matching `pred` (earlier non-matching ones stay queued for later waits).
     /// Panics after the timeout, with the server's stderr.
     pub fn wait_for(&mut self, what: &str, mut pred: impl FnMut(&Value) -> bool) -> Value {
-        if let Some(i) = self.backlog.iter().position(&mut pred) {
-            return self.backlog.remove(i).unwrap();
+        if let Some(i) = self.backlog.iter().position(|(_, m)| pred(m)) {
+            let (at, m) = self.backlog.remove(i).unwrap();
+            self.last_arrival = Some(at);
+            return m;
         }
         let deadline = Instant::now() + self.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
-                Ok(m) if pred(&m) => return m,
+                Ok((at, m)) if pred(&m) => {
+                    self.last_arrival = Some(at);
+                    return m;
+                }
                 Ok(m) => self.backlog.push_back(m),
                 Err(RecvTimeoutError::Timeout) => {
                     panic!(
                         "timed out waiting for {what}; queued: {:#?}\nserver stderr:\n{}",
-                        self.backlog,
+                        self.backlog.iter().map(|(_, m)| m).collect::<Vec<_>>(),
                         self.stderr()
                     )
                 }
@@ -384,11 +393,11 @@ impl LspClient {
     /// Everything that arrives within `wait` (plus what is queued), removed from the queue.
     pub fn drain(&mut self, wait: Duration) -> Vec<Value> {
         let deadline = Instant::now() + wait;
-        let mut out: Vec<Value> = self.backlog.drain(..).collect();
+        let mut out: Vec<Value> = self.backlog.drain(..).map(|(_, m)| m).collect();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
-                Ok(m) => out.push(m),
+                Ok((_, m)) => out.push(m),
                 Err(_) => return out,
             }
         }
@@ -408,7 +417,11 @@ impl LspClient {
                 && m["params"]["uri"] == uri
                 && m["params"]["version"] == version
         });
-        m["params"]["diagnostics"].as_array().unwrap().clone()
+        let mut m = m;
+        match m["params"]["diagnostics"].take() {
+            Value::Array(d) => d,
+            other => panic!("publishDiagnostics without a diagnostics array: {other}"),
+        }
     }
 
     /// `initialize` with these client capabilities (and optional extras merged into the params),
@@ -480,8 +493,9 @@ impl Drop for LspClient {
     }
 }
 
-/// Reads one framed message (`None` at the end of the stream).
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+/// Reads one framed message (`None` at the end of the stream), with the instant its last byte
+/// was read.
+fn read_message(reader: &mut impl BufRead) -> Option<(Instant, Value)> {
     let mut len = None;
     loop {
         let mut line = String::new();
@@ -500,7 +514,11 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
     }
     let mut body = vec![0; len.expect("the server sends Content-Length")];
     reader.read_exact(&mut body).ok()?;
-    Some(serde_json::from_slice(&body).expect("the server sends JSON"))
+    let at = Instant::now();
+    Some((
+        at,
+        serde_json::from_slice(&body).expect("the server sends JSON"),
+    ))
 }
 
 /// Client capabilities typical of a modern editor, negotiating `enc`, with pull diagnostics only
