@@ -102,3 +102,36 @@ fn javascript_typing_in_a_body_keeps_the_other_items_literal_checks() {
     assert!(st.calls_kept >= 1, "{st:?}");
     assert_eq!(st.calls_rerun, 1, "{st:?}");
 }
+
+const RUST: &str = r#"
+fn greet(name: &String) -> usize {
+    name.len()
+}
+
+fn helper(n: &usize) -> usize {
+    *n
+}
+
+fn other(items: &[usize]) -> usize {
+    items.iter().map(helper).sum()
+}
+"#;
+
+#[test]
+fn rust_renaming_a_value_use_keeps_the_checks_that_asked_for_other_names() {
+    // `greet`'s owned-ref-param check asks whether any item uses `greet` as a value: typing into
+    // `other`'s `helper` changes other's value uses, but neither `helper` nor `helperx` is
+    // `greet`, so the check keeps its finding.
+    let st = type_after(Lang::Rust, RUST, "map(helper", "x");
+    assert!(st.calls_kept >= 1, "{st:?}");
+    assert_eq!(st.calls_rerun, 0, "{st:?}");
+}
+
+#[test]
+fn rust_a_new_value_use_of_the_fn_reruns_its_check() {
+    // Now `other` passes `greet` as a value: the check runs again and drops its finding (the
+    // comparison with a full analysis is in `type_after`).
+    let text = RUST.replace("map(helper)", "map(gree)");
+    let st = type_after(Lang::Rust, &text, "map(gree", "t");
+    assert!(st.calls_rerun >= 1, "{st:?}");
+}

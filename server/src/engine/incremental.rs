@@ -29,7 +29,7 @@ use std::ops::Range;
 
 use tree_sitter::{InputEdit, Node, Tree};
 
-use super::parts::{part_in, AnyPart, ItemTable, PartKey, PartSlots};
+use super::parts::{part_in, AnyPart, ItemTable, KeyDep, PartKey, PartSlots};
 use super::{Analysis, Call, Finding, Limits, Settings, Sink, Walker};
 use crate::language::Lang;
 
@@ -350,6 +350,8 @@ struct Cutoff {
     old_parts: Vec<PartSlots>,
     /// The answers so far, per part type.
     known: Vec<(std::any::TypeId, bool)>,
+    /// The answers so far, per part type and key hash.
+    known_keyed: Vec<(std::any::TypeId, u64, bool)>,
 }
 
 impl Cutoff {
@@ -371,6 +373,7 @@ impl Cutoff {
             hunks,
             old_parts,
             known: Vec::new(),
+            known_keyed: Vec::new(),
         }
     }
 
@@ -395,6 +398,40 @@ impl Cutoff {
                 })
         });
         self.known.push((key.id, answer));
+        answer
+    }
+}
+
+impl Cutoff {
+    /// Whether the answer to "does any item's part mention the key" is the same as in the
+    /// previous analysis: the parts are unchanged, or no part in the replaced stretches (old or
+    /// new) yields the key. Clean items carry their parts over, so only those can differ.
+    fn unchanged_for(&mut self, dep: KeyDep, table: &ItemTable<'_>, src: &str) -> bool {
+        let (id, hash) = (dep.key.id, dep.hash);
+        if let Some(&(.., answer)) = self
+            .known_keyed
+            .iter()
+            .find(|(i, h, _)| *i == id && *h == hash)
+        {
+            return answer;
+        }
+        let answer = self.unchanged(dep.key, table, src) || {
+            let nodes = table.nodes();
+            self.hunks.iter().all(|(old, new)| {
+                old.clone().all(|j| {
+                    self.old_parts[j]
+                        .iter()
+                        .find(|(i, _)| *i == id)
+                        .is_some_and(|(_, before)| !(dep.yields)(&**before, hash))
+                }) && new.clone().all(|i| {
+                    let after = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        part_in(&mut table.slots.borrow_mut()[i], dep.key, nodes[i], src)
+                    }));
+                    after.is_ok_and(|after| !(dep.yields)(&*after, hash))
+                })
+            })
+        };
+        self.known_keyed.push((id, hash, answer));
         answer
     }
 }
@@ -462,7 +499,12 @@ fn reuse_item<'t>(
     // Which checks run again: the file-dependent ones and those whose parts changed (the
     // answers per part type are cached, so asking twice costs a lookup).
     let mut again = |c: &Call, w: &Walker<'_, 't>| {
-        c.file || !c.deps.iter().all(|k| cutoff.unchanged(k, &w.items, w.src))
+        c.file
+            || !c.deps.iter().all(|k| cutoff.unchanged(k, &w.items, w.src))
+            || !c
+                .deps
+                .keyed()
+                .all(|d| cutoff.unchanged_for(d, &w.items, w.src))
     };
     let base = w.stack.len();
     // Find every node to run on first, so that on a miss nothing has run (checks may have

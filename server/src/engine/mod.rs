@@ -30,8 +30,8 @@ pub use settings::{Settings, DEFAULT_MAX_FILE_SIZE};
 pub use types::{Applicability, Edit, Finding, Fix, Level, Severity, Text};
 
 use loops::{LoopKinds, OpaqueKinds};
-use parts::{Deps, ItemSource, ItemTable, PartKey};
-pub use parts::{ItemPart, Parts};
+use parts::{Deps, ItemSource, ItemTable, KeyDep, PartKey};
+pub use parts::{ItemPart, KeyedPart, Parts};
 
 fn loop_kinds(lang: Lang) -> &'static LoopKinds {
     static KINDS: [OnceLock<LoopKinds>; 5] = [const { OnceLock::new() }; 5];
@@ -282,6 +282,18 @@ impl<'a, 't> Ctx<'a, 't> {
     pub fn parts_memo<T: ItemPart, D: Any>(&self, f: impl FnOnce(&Parts<T>) -> D) -> Rc<D> {
         self.note_part::<T>();
         parts::derived::<T, D>(self.items, self.src, f)
+    }
+
+    /// Whether any top-level item's part of type `T` mentions `key` (e.g. whether any item uses
+    /// a fn's name as a value). The check depends only on the parts that mention `key`: an edit
+    /// that changes other names in the parts keeps its findings.
+    pub fn parts_mention<T: KeyedPart>(&self, key: &str) -> bool {
+        let mut deps = self.parts_read.get();
+        deps.add_keyed(KeyDep::of::<T>(key));
+        self.parts_read.set(deps);
+        parts::parts::<T>(self.items, self.src)
+            .iter()
+            .any(|(_, p)| p.mentions(key))
     }
 
     fn note_part<T: ItemPart>(&self) {

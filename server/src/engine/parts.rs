@@ -27,6 +27,26 @@ pub trait ItemPart: Any + PartialEq {
     fn compute(item: Node<'_>, src: &str) -> Self;
 }
 
+/// A part that holds a set of names (keys), for checks that only ask whether any item mentions
+/// one ([`super::Ctx::parts_mention`]): such a check depends on the parts that mention its key,
+/// not on all of them, so an edit that changes other names in a part keeps its findings.
+///
+/// Contract: `mentions(k)` implies that `for_each_key` yields `k`.
+pub trait KeyedPart: ItemPart {
+    /// Whether the part mentions `key`: the answer a check gets.
+    fn mentions(&self, key: &str) -> bool;
+    /// Every key the part mentions, for deciding whether an edit may change an answer.
+    fn for_each_key(&self, f: &mut dyn FnMut(&str));
+}
+
+/// The hash a keyed dependency keeps of its key (FNV-1a): equal keys have equal hashes, so a
+/// part that yields no key with the hash cannot change the answer.
+pub fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The parts of one type for every top-level item, in file order.
 pub struct Parts<T> {
     items: Vec<(Range<usize>, Rc<T>)>,
@@ -98,11 +118,40 @@ impl PartKey {
     }
 }
 
-/// The part types one check read: a few inline, so that recording them costs no allocation; a
-/// check that reads more is treated as file-dependent.
+/// A dependency on the parts of one type that mention one key ([`KeyedPart`]): the part type,
+/// the key's hash ([`key_hash`]) and whether a type-erased part yields a key with that hash.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyDep {
+    pub key: PartKey,
+    pub hash: u64,
+    pub yields: fn(&dyn AnyPart, u64) -> bool,
+}
+
+impl KeyDep {
+    pub fn of<T: KeyedPart>(key: &str) -> Self {
+        fn yields<T: KeyedPart>(part: &dyn AnyPart, hash: u64) -> bool {
+            let Some(p) = part.as_any().downcast_ref::<T>() else {
+                return true;
+            };
+            let mut found = false;
+            p.for_each_key(&mut |k| found |= key_hash(k) == hash);
+            found
+        }
+        Self {
+            key: PartKey::of::<T>(),
+            hash: key_hash(key),
+            yields: yields::<T>,
+        }
+    }
+}
+
+/// The part types one check read, whole or by key: a few inline, so that recording them costs
+/// no allocation. A check that reads more whole types is treated as file-dependent; one that
+/// asks more keys than fit depends on the whole parts of the type instead.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Deps {
     keys: [Option<PartKey>; 3],
+    keyed: [Option<KeyDep>; 3],
     /// It read more part types than fit.
     pub overflow: bool,
 }
@@ -118,12 +167,32 @@ impl Deps {
         }
     }
 
+    /// A dependency on the parts that mention one key; covered already when the whole type is.
+    pub fn add_keyed(&mut self, dep: KeyDep) {
+        if self.iter().any(|k| k.id == dep.key.id)
+            || self
+                .keyed()
+                .any(|d| d.key.id == dep.key.id && d.hash == dep.hash)
+        {
+            return;
+        }
+        match self.keyed.iter_mut().find(|k| k.is_none()) {
+            Some(slot) => *slot = Some(dep),
+            None => self.add(dep.key),
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = PartKey> + '_ {
         self.keys.iter().map_while(|k| *k)
     }
 
+    /// The keyed dependencies (some may be covered by a whole type in [`Deps::iter`]).
+    pub fn keyed(&self) -> impl Iterator<Item = KeyDep> + '_ {
+        self.keyed.iter().map_while(|k| *k)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.keys[0].is_none() && !self.overflow
+        self.keys[0].is_none() && self.keyed[0].is_none() && !self.overflow
     }
 }
 

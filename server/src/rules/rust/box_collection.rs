@@ -7,7 +7,7 @@ use super::syntax::NodeExt;
 
 use super::facts::{decls, find_node, trait_container, Facts, NameSet, Use};
 use super::syntax::{self, last_segment, path_call, single_arg, text, unparen};
-use crate::engine::{Ctx, Edit, Fix, ItemPart};
+use crate::engine::{Ctx, Edit, Fix, ItemPart, KeyedPart};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
 pub static BOX_COLLECTION: Rule = Rule {
@@ -247,9 +247,7 @@ fn field_site_edits(
 /// and `name` is not used as a value (`map(f)`) or inside a macro, where the caller's type is
 /// unknown. Reads the items' [`BoxSites`].
 fn callers_do_not_deref(cx: &Ctx, name: &str) -> bool {
-    !cx.parts::<BoxSites>()
-        .iter()
-        .any(|(_, s)| s.deref_called.contains(name) || s.plain_uses.contains(name))
+    !cx.parts_mention::<BoxSites>(name)
 }
 
 /// [`field_site_edits`] over the items that may hold a site of the field (their [`BoxSites`]
@@ -290,6 +288,21 @@ pub(crate) struct BoxSites {
     deref_called: NameSet,
     plain_uses: NameSet,
     field_sites: NameSet,
+}
+
+/// An item mentions a name when it dereferences a call of it or uses it plainly (what
+/// [`callers_do_not_deref`] asks); its field sites are read whole.
+impl KeyedPart for BoxSites {
+    fn mentions(&self, key: &str) -> bool {
+        self.deref_called.contains(key) || self.plain_uses.contains(key)
+    }
+
+    fn for_each_key(&self, f: &mut dyn FnMut(&str)) {
+        self.deref_called
+            .iter()
+            .chain(self.plain_uses.iter())
+            .for_each(f);
+    }
 }
 
 impl ItemPart for BoxSites {

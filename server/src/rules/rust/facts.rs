@@ -23,7 +23,7 @@ use tree_sitter::Node;
 use super::syntax::NodeExt;
 
 use super::syntax::{self, is_str_literal, last_segment, method_call, path_call, text, unparen};
-use crate::engine::{Ctx, ItemPart};
+use crate::engine::{Ctx, ItemPart, KeyedPart};
 
 /// Where a `for` binding sits in its pattern, for element types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -709,6 +709,11 @@ impl NameSet {
     pub fn contains(&self, name: &str) -> bool {
         self.mask & Self::bit(name) != 0 && self.names.binary_search_by(|n| (**n).cmp(name)).is_ok()
     }
+
+    /// The names, sorted.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.names.iter().map(|n| &**n)
+    }
 }
 
 /// The names an item uses as values other than by calling them (`map(f)`, `Self::f`, a name in
@@ -780,18 +785,21 @@ fn called_in_code(n: Node, parent: Option<Node>, grandparent: Option<Node>) -> b
     }
 }
 
-impl ValueUses {
-    pub fn contains(&self, name: &str) -> bool {
-        self.0.contains(name)
+impl KeyedPart for ValueUses {
+    fn mentions(&self, key: &str) -> bool {
+        self.0.contains(key)
+    }
+
+    fn for_each_key(&self, f: &mut dyn FnMut(&str)) {
+        self.0.iter().for_each(f);
     }
 }
 
 /// Whether a fn named `name` is used other than by calling it anywhere in the file (see
-/// [`ValueUses`]): changing its signature would then break that use.
+/// [`ValueUses`]): changing its signature would then break that use. Depends only on the items
+/// that use `name` so (before or after an edit).
 pub(crate) fn fn_used_as_value(cx: &Ctx, name: &str) -> bool {
-    cx.parts::<ValueUses>()
-        .iter()
-        .any(|(_, u)| u.contains(name))
+    cx.parts_mention::<ValueUses>(name)
 }
 
 /// The names an item calls (as a fn, a path's last segment or a method) or names in a macro's
@@ -2202,6 +2210,10 @@ mod tests {
         assert_eq!(va, vb, "locals are not value uses");
         assert_eq!(ca, cb);
         let (_, vc, _) = part("fn f(a: String) { v.iter().map(g); h(); }");
-        assert!(vc.contains("g") && vc.contains("v") && !vc.contains("h") && !vc.contains("a"));
+        assert!(vc.mentions("g") && vc.mentions("v") && !vc.mentions("h") && !vc.mentions("a"));
+        // The keyed-part contract: every name it mentions is among its keys.
+        let mut keys = Vec::new();
+        vc.for_each_key(&mut |k| keys.push(k.to_owned()));
+        assert_eq!(keys, ["g", "v"]);
     }
 }
