@@ -412,12 +412,11 @@ impl LspClient {
     /// Waits for `publishDiagnostics` of `uri` at `version` and returns the diagnostics.
     pub fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
         let what = format!("diagnostics for {uri} version {version}");
-        let m = self.wait_for(&what, |m| {
+        let mut m = self.wait_for(&what, |m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
                 && m["params"]["version"] == version
         });
-        let mut m = m;
         match m["params"]["diagnostics"].take() {
             Value::Array(d) => d,
             other => panic!("publishDiagnostics without a diagnostics array: {other}"),

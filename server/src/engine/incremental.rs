@@ -26,6 +26,7 @@
 //! order) runs on all findings, exactly as in [`super::analyze_full`].
 
 use std::ops::Range;
+use std::rc::Rc;
 
 use tree_sitter::{InputEdit, Node, Tree};
 
@@ -377,32 +378,30 @@ impl Cutoff {
         }
     }
 
+    /// The part of type `id` the old item `j` had, if it was computed.
+    fn old_part(&self, j: usize, id: std::any::TypeId) -> Option<&Rc<dyn AnyPart>> {
+        self.old_parts[j]
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, p)| p)
+    }
+
     fn unchanged(&mut self, key: PartKey, table: &ItemTable<'_>, src: &str) -> bool {
         if let Some(&(_, answer)) = self.known.iter().find(|(id, _)| *id == key.id) {
             return answer;
         }
-        let nodes = table.nodes();
         let answer = self.hunks.iter().all(|(old, new)| {
             old.len() == new.len()
                 && old.clone().zip(new.clone()).all(|(j, i)| {
-                    let Some((_, before)) = self.old_parts[j].iter().find(|(id, _)| *id == key.id)
-                    else {
-                        return false;
-                    };
-                    // A part that panics is computed again by the check that reads it, under
-                    // that check's panic isolation.
-                    let after = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        part_in(&mut table.slots.borrow_mut()[i], key, nodes[i], src)
-                    }));
-                    after.is_ok_and(|after: std::rc::Rc<dyn AnyPart>| before.same(&*after))
+                    self.old_part(j, key.id).is_some_and(|before| {
+                        new_part(table, i, key, src).is_some_and(|after| before.same(&*after))
+                    })
                 })
         });
         self.known.push((key.id, answer));
         answer
     }
-}
 
-impl Cutoff {
     /// Whether the answer to "does any item's part mention the key" is the same as in the
     /// previous analysis: the parts are unchanged, or no part in the replaced stretches (old or
     /// new) yields the key. Clean items carry their parts over, so only those can differ.
@@ -415,25 +414,29 @@ impl Cutoff {
         {
             return answer;
         }
-        let answer = self.unchanged(dep.key, table, src) || {
-            let nodes = table.nodes();
-            self.hunks.iter().all(|(old, new)| {
+        let answer = self.unchanged(dep.key, table, src)
+            || self.hunks.iter().all(|(old, new)| {
                 old.clone().all(|j| {
-                    self.old_parts[j]
-                        .iter()
-                        .find(|(i, _)| *i == id)
-                        .is_some_and(|(_, before)| !(dep.yields)(&**before, hash))
+                    self.old_part(j, id)
+                        .is_some_and(|before| !(dep.yields)(&**before, hash))
                 }) && new.clone().all(|i| {
-                    let after = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        part_in(&mut table.slots.borrow_mut()[i], dep.key, nodes[i], src)
-                    }));
-                    after.is_ok_and(|after| !(dep.yields)(&*after, hash))
+                    new_part(table, i, dep.key, src)
+                        .is_some_and(|after| !(dep.yields)(&*after, hash))
                 })
-            })
-        };
+            });
         self.known_keyed.push((id, hash, answer));
         answer
     }
+}
+
+/// The part of type `key` of the new item `i`, computed if missing; `None` if computing it
+/// panicked (the check that reads it then computes it again, under its own panic isolation).
+fn new_part(table: &ItemTable<'_>, i: usize, key: PartKey, src: &str) -> Option<Rc<dyn AnyPart>> {
+    let node = table.nodes()[i];
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        part_in(&mut table.slots.borrow_mut()[i], key, node, src)
+    }))
+    .ok()
 }
 
 /// Walks a dirty item (its frame is the stack's top) and records what to keep.

@@ -689,11 +689,7 @@ pub(crate) struct NameSet {
 
 impl NameSet {
     fn bit(name: &str) -> u64 {
-        // FNV-1a.
-        let h = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        1 << (h >> 58)
+        1 << (crate::engine::parts::key_hash(name) >> 58)
     }
 
     /// The set of `names` (sorted and deduplicated here).
