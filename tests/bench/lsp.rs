@@ -492,7 +492,14 @@ fn engine(args: &[String]) {
     let (mut walked, mut reused, mut calls, mut kept) = (0, 0, 0, 0);
     // With `--features count-allocs`: the engine's own allocations per edit (reparse excluded).
     let mut allocs: Vec<u64> = Vec::new();
-    for at in edit_places(&text) {
+    // ENGINE_ROUNDS=N repeats the edits (each pair leaves the text as it was), so that a
+    // profiler sees mostly edits and not the setup.
+    let rounds: usize = std::env::var("ENGINE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    let places = edit_places(&text);
+    for &at in places.iter().cycle().take(places.len() * rounds) {
         for insert in [true, false] {
             let t = Instant::now();
             if insert {

@@ -5,9 +5,10 @@
 //! An item of the new tree is *clean* when an item of the same kind and extent, with the same
 //! text on its lines, was analysed last time: no edit touched its lines (from the start of its
 //! first line to the end of its last), its extent and kind match the old item shifted by the
-//! edits, and its structure is the same: the new tree reused the old item's node (same node id),
-//! or else tree-sitter reports no changed range in it (`Tree::changed_ranges` between the edited
-//! old tree and the new one, asked only then). Everything else is *dirty* and walked as in a full
+//! edits, and its structure is the same: the new tree reused the old item's subtree (same
+//! [`subtree_of`]), or else the two items have the same nodes, compared one by one (kinds,
+//! extents, fields; asked only then, and only of that item: tree-sitter re-lexes some items it
+//! could have kept, doc comments among them). Everything else is *dirty* and walked as in a full
 //! analysis. The root node's own checks always run.
 //!
 //! Cross-item dependencies are tracked, not assumed away: a check that reads file-level state
@@ -42,9 +43,9 @@ struct Item {
     /// `range` widened to whole lines: edits here make the item dirty.
     lines: Range<usize>,
     kind: u16,
-    /// The node's id: tree-sitter gives a node it reused from the old tree the same id, so an
-    /// equal id means the same subtree.
-    id: usize,
+    /// The identity of the item's subtree ([`subtree_of`]): equal in the new tree when
+    /// tree-sitter reused the old item's subtree.
+    subtree: u64,
     findings: Vec<Finding>,
     errors: Vec<Range<usize>>,
     calls: Vec<Call>,
@@ -65,6 +66,9 @@ pub struct Incremental {
     settings_key: u64,
     skip: Vec<u16>,
     items: Vec<Item>,
+    /// The item vector of the analysis before, emptied: the next analysis fills it, so that no
+    /// document-sized vector is allocated per edit.
+    spare: Vec<Item>,
     stats: Stats,
 }
 
@@ -117,8 +121,67 @@ fn shift(r: &mut Range<usize>, old_start: usize, new_start: usize) {
     r.end = r.end - old_start + new_start;
 }
 
-fn intersects(a: &Range<usize>, b: &Range<usize>) -> bool {
-    a.start <= b.end && b.start <= a.end
+/// Whether the root child of the old tree at `old` (its range there) has the same nodes as
+/// `new`, one by one in the same order: kinds (aliases included), extents relative to the item,
+/// fields, and the extra and missing flags. With the same text, that is all a rule can see.
+fn same_nodes(old_root: Node<'_>, old: &Range<usize>, new: Node<'_>) -> bool {
+    let mut c = old_root.walk();
+    if c.goto_first_child_for_byte(old.start).is_none() {
+        return false;
+    }
+    while c.node().byte_range() != *old {
+        if c.node().start_byte() > old.start || !c.goto_next_sibling() {
+            return false;
+        }
+    }
+    let (mut a, mut b) = (c.node().walk(), new.walk());
+    let (from, to) = (old.start, new.start_byte());
+    loop {
+        let (x, y) = (a.node(), b.node());
+        if x.kind_id() != y.kind_id()
+            || x.start_byte() - from != y.start_byte() - to
+            || x.end_byte() - from != y.end_byte() - to
+            || x.child_count() != y.child_count()
+            || x.is_extra() != y.is_extra()
+            || x.is_missing() != y.is_missing()
+            || a.field_id() != b.field_id()
+        {
+            return false;
+        }
+        // Both move in step: the child counts are equal.
+        if a.goto_first_child() {
+            b.goto_first_child();
+            continue;
+        }
+        loop {
+            if a.goto_next_sibling() {
+                b.goto_next_sibling();
+                break;
+            }
+            if !a.goto_parent() {
+                return true;
+            }
+            b.goto_parent();
+        }
+    }
+}
+
+/// The identity of the subtree behind `node`, the same in a tree reparsed from an old one when
+/// tree-sitter reused the old subtree as it was (same structure, same kinds and sizes).
+///
+/// `Node::id` cannot tell: it is the address of the node's slot in its parent's child array,
+/// and a reparse rebuilds the hidden nodes that hold long sequences (a file's items), so most
+/// items of the reparsed tree get new ids though their subtrees were reused. What the slot
+/// holds is the subtree itself: a pointer to its shared, reference-counted data, or for a small
+/// leaf the leaf's data inline. An old tree kept alive keeps its subtrees alive, so an equal
+/// pointer is the same subtree, and equal inline data is an equal leaf.
+fn subtree_of(node: Node<'_>) -> u64 {
+    // SAFETY: tree-sitter makes a node's id the address of its `Subtree` slot (`ts_node_new`
+    // stores it, `ts_node__subtree` reads it back the same way), inside the tree that `node`
+    // borrows, so the slot is live. `Subtree` is an 8-byte union (a pointer, or inline data of
+    // 8 bytes); it is read unaligned so that no alignment is assumed. The unit test
+    // `subtree_identity_survives_a_reparse` checks the layout this relies on.
+    unsafe { std::ptr::read_unaligned(node.id() as *const u64) }
 }
 
 impl Incremental {
@@ -161,34 +224,37 @@ pub fn analyze_incremental(
         w.walk_subtree(root, &mut out);
         return w.finish(tree, out.findings, &out.errors);
     }
-    // What changed in the tree's structure, in new coordinates: asked of tree-sitter only for an
-    // item with the same text and extent that the new tree does not share with the old one.
-    let (old_tree, old_items) = match old {
-        Some(o) => (Some(o.tree), o.items),
-        None => (None, Vec::new()),
+    let (old_tree, mut old_items, mut items) = match old {
+        Some(o) => (Some(o.tree), o.items, o.spare),
+        None => (None, Vec::new(), Vec::new()),
     };
-    let mut changed: Option<Vec<Range<usize>>> = None;
-    let changed_ranges = || -> Vec<Range<usize>> {
-        let Some(mut before) = old_tree.clone() else {
-            return Vec::new();
-        };
-        for e in edits {
-            before.edit(e);
-        }
-        before
-            .changed_ranges(tree)
-            .map(|r| r.start_byte..r.end_byte)
-            .collect()
-    };
-    // The old items, shifted to new coordinates (`None`: touched by an edit).
-    let mut old_items: Vec<(Option<Range<usize>>, Item)> = old_items
-        .into_iter()
-        .map(|it| (map_range(&it.lines, edits), it))
+    let old_root = old_tree.as_ref().map(Tree::root_node);
+    // The old items' lines, shifted to new coordinates (`None`: touched by an edit).
+    let shifted: Vec<Option<Range<usize>>> = old_items
+        .iter()
+        .map(|it| map_range(&it.lines, edits))
         .collect();
     let mut old_parts: Vec<PartSlots> = old_items
         .iter_mut()
-        .map(|(_, it)| std::mem::take(&mut it.parts))
+        .map(|it| std::mem::take(&mut it.parts))
         .collect();
+
+    // The root's children with their fields, read with one cursor, once: each cursor step goes
+    // through the hidden nodes that tree-sitter balances a long sequence into.
+    let root_fields = w.kinds.field_matters(root.kind_id(), false);
+    let mut children: Vec<(Node<'_>, Option<u16>)> =
+        Vec::with_capacity(root.child_count() as usize);
+    let mut cursor = root.walk();
+    if cursor.goto_first_child() {
+        loop {
+            let field = root_fields.then(|| cursor.field_id().map(|f| f.get()));
+            children.push((cursor.node(), field.flatten()));
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    drop(cursor);
 
     // The new items, each with the old item it is a clean copy of, if any.
     let mut nodes = Vec::with_capacity(root.named_child_count());
@@ -196,32 +262,30 @@ pub fn analyze_incremental(
     // Each new item's lines, for the walk below.
     let mut item_lines: Vec<Range<usize>> = Vec::with_capacity(nodes.capacity());
     let mut next_old = 0;
-    let mut cursor = root.walk();
-    for node in root.named_children(&mut cursor) {
+    for node in children.iter().map(|&(n, _)| n).filter(|n| n.is_named()) {
         let range = node.byte_range();
         let lines = lines_of(bytes, &range);
         // The old item at the same shifted place, if any.
         while next_old < old_items.len()
-            && old_items[next_old]
-                .0
+            && shifted[next_old]
                 .as_ref()
                 .is_none_or(|l| l.start < lines.start)
         {
             next_old += 1;
         }
         let clean = next_old < old_items.len() && {
-            let (l, it) = &old_items[next_old];
-            let shifted = l.as_ref().expect("skipped the touched ones");
+            let it = &old_items[next_old];
+            let shifted = shifted[next_old]
+                .as_ref()
+                .expect("skipped the touched ones");
             *shifted == lines
                 && it.kind == node.kind_id()
                 && it.range.end - it.range.start == range.end - range.start
                 && it.range.start - it.lines.start == range.start - lines.start
                 && !node.is_error()
                 && !node.is_missing()
-                && (it.id == node.id() || {
-                    let changed = changed.get_or_insert_with(changed_ranges);
-                    !changed.iter().any(|c| intersects(c, &lines))
-                })
+                && (it.subtree == subtree_of(node)
+                    || old_root.is_some_and(|r| same_nodes(r, &it.range, node)))
         };
         matched.push(clean.then_some(next_old));
         next_old += usize::from(clean);
@@ -239,67 +303,61 @@ pub fn analyze_incremental(
 
     // The root's own checks: never cached.
     w.visit(root, &mut out);
-    let mut items = Vec::with_capacity(matched.len());
+    items.clear();
+    items.reserve(matched.len());
     let mut i = 0;
-    let mut cursor = root.walk();
-    if cursor.goto_first_child() {
-        loop {
-            let node = cursor.node();
-            if node.is_named() {
-                w.push(&cursor);
-                let range = node.byte_range();
-                let lines = item_lines[i].clone();
-                let item = if let Some(j) = matched[i] {
-                    let it = std::mem::replace(&mut old_items[j].1, empty_item());
-                    let reused = reuse_item(
-                        &mut w,
-                        it,
-                        node,
-                        range.clone(),
-                        lines.clone(),
-                        &mut cutoff,
-                        &mut out,
-                        &mut stats,
-                    );
-                    match reused {
-                        Ok(item) => {
-                            stats.reused += 1;
-                            item
-                        }
-                        Err(NoReuse::Walk) => {
-                            stats.walked += 1;
-                            walk_item(&mut w, node, range, lines, &mut out)
-                        }
-                        Err(NoReuse::Restart) => {
-                            drop(w);
-                            return analyze_incremental(
-                                state,
-                                lang,
-                                src,
-                                tree,
-                                None,
-                                settings,
-                                settings_key,
-                                limits,
-                            );
-                        }
+    for &(node, field) in &children {
+        if node.is_named() {
+            w.push_child_with(node, || field);
+            let range = node.byte_range();
+            let lines = item_lines[i].clone();
+            let item = if let Some(j) = matched[i] {
+                let it = std::mem::replace(&mut old_items[j], empty_item());
+                let reused = reuse_item(
+                    &mut w,
+                    it,
+                    node,
+                    range.clone(),
+                    lines.clone(),
+                    &mut cutoff,
+                    &mut out,
+                    &mut stats,
+                );
+                match reused {
+                    Ok(item) => {
+                        stats.reused += 1;
+                        item
                     }
-                } else {
-                    stats.walked += 1;
-                    walk_item(&mut w, node, range, lines, &mut out)
-                };
-                items.push(item);
-                i += 1;
-                w.stack.pop();
+                    Err(NoReuse::Walk) => {
+                        stats.walked += 1;
+                        walk_item(&mut w, node, range, lines, &mut out)
+                    }
+                    Err(NoReuse::Restart) => {
+                        drop(w);
+                        return analyze_incremental(
+                            state,
+                            lang,
+                            src,
+                            tree,
+                            None,
+                            settings,
+                            settings_key,
+                            limits,
+                        );
+                    }
+                }
             } else {
-                // Anonymous root children have no rules; ERROR/MISSING ones are recorded.
-                w.push(&cursor);
-                w.visit(node, &mut out);
-                w.stack.pop();
-            }
-            if !cursor.goto_next_sibling() {
-                break;
-            }
+                stats.walked += 1;
+                walk_item(&mut w, node, range, lines, &mut out)
+            };
+            items.push(item);
+            i += 1;
+            w.stack.pop();
+        } else {
+            // Anonymous root children have no rules; ERROR/MISSING ones are recorded.
+            w.push_child_with(node, || field);
+            w.visit(node, &mut out);
+            w.stack.pop();
         }
     }
     for (item, parts) in items.iter_mut().zip(w.items.take_slots()) {
@@ -317,6 +375,10 @@ pub fn analyze_incremental(
             settings_key,
             skip: limits.skip.clone(),
             items,
+            spare: {
+                old_items.clear();
+                old_items
+            },
             stats,
         });
     }
@@ -328,7 +390,7 @@ fn empty_item() -> Item {
         range: 0..0,
         lines: 0..0,
         kind: 0,
-        id: 0,
+        subtree: 0,
         findings: Vec::new(),
         errors: Vec::new(),
         calls: Vec::new(),
@@ -460,7 +522,7 @@ fn walk_item<'t>(
         range,
         lines,
         kind: node.kind_id(),
-        id: node.id(),
+        subtree: subtree_of(node),
         findings: sink.findings,
         errors: sink.errors,
         mixed: sink.calls.iter().any(|c| c.item_memo),
@@ -565,7 +627,7 @@ fn reuse_item<'t>(
     out.global.append(&mut sink.global);
     it.range = range;
     it.lines = lines;
-    it.id = node.id();
+    it.subtree = subtree_of(node);
     it.calls.append(&mut sink.calls);
     Ok(it)
 }
@@ -608,6 +670,66 @@ fn descend_to<'t>(w: &mut Walker<'_, 't>, item: Node<'t>, call: &Call) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subtree_identity_survives_a_reparse() {
+        use crate::document::Document;
+        // Enough items that tree-sitter balances them under hidden nodes, which a reparse
+        // rebuilds (so node ids change), and one edit in the middle.
+        let src: String = (0..400)
+            .map(|i| format!("fn f{i}() {{ let v = {i}; }}\n"))
+            .collect();
+        let mut doc = Document::new(Lang::Rust, &src);
+        let before = doc.tree().unwrap().clone();
+        let at = src.find("let v = 200;").unwrap() + "let v = ".len();
+        doc.edit(at..at, "1");
+        doc.reparse();
+        let after = doc.tree().unwrap();
+        let items = |t: &Tree| -> Vec<(Range<usize>, u64)> {
+            let root = t.root_node();
+            let mut c = root.walk();
+            root.named_children(&mut c)
+                .map(|n| (n.byte_range(), subtree_of(n)))
+                .collect()
+        };
+        let (old, new) = (items(&before), items(after));
+        assert_eq!(old.len(), new.len());
+        for (i, (o, n)) in old.iter().zip(&new).enumerate() {
+            if i == 200 {
+                assert_ne!(o.1, n.1, "the edited item is a new subtree");
+                continue;
+            }
+            assert_eq!(o.1, n.1, "item {i} was reused, so its subtree is the same");
+        }
+        // A different tree of the same text shares nothing with the first.
+        let fresh = Document::new(Lang::Rust, &src);
+        let other = items(fresh.tree().unwrap());
+        assert!(old.iter().zip(&other).all(|(o, n)| o.1 != n.1));
+    }
+
+    #[test]
+    fn same_nodes_compares_an_item_node_by_node() {
+        use crate::document::parse_str;
+        use std::time::Duration;
+        let parse = |s: &str| parse_str(Lang::Rust, s, Duration::from_secs(5)).unwrap();
+        let old = parse("/// doc\nfn a() { 1 }\nstruct S { f: u8 }\n");
+        // Parsed apart, so no subtree is shared; shifted by one line.
+        let new = parse("\n/// doc\nfn a() { 1 }\nstruct S { f: u8 }\nfn b() { x }\n");
+        let (o, n) = (old.root_node(), new.root_node());
+        fn kids(r: Node<'_>) -> Vec<Node<'_>> {
+            let mut c = r.walk();
+            r.named_children(&mut c).collect()
+        }
+        let (ok, nk) = (kids(o), kids(n));
+        for (x, y) in ok.iter().zip(&nk) {
+            assert_ne!(subtree_of(*x), subtree_of(*y));
+            assert!(same_nodes(o, &x.byte_range(), *y), "{}", x.kind());
+        }
+        // Same kind and length, other nodes: `1` is a literal, `x` an identifier.
+        assert!(!same_nodes(o, &ok[1].byte_range(), nk[3]));
+        // No old item there.
+        assert!(!same_nodes(o, &(2..9), nk[0]));
+    }
 
     #[test]
     fn cutoff_compares_the_stretches_between_clean_items() {

@@ -533,11 +533,17 @@ impl<'a, 't> Walker<'a, 't> {
 
     /// [`Walker::push`] for the cursor's node, already at hand.
     fn push_node(&mut self, node: Node<'t>, cursor: &tree_sitter::TreeCursor<'t>) {
+        self.push_child_with(node, || cursor.field_id().map(|f| f.get()));
+    }
+
+    /// [`Walker::push`] for a child whose field (as `TreeCursor::field_id` gives it) was read
+    /// before: the incremental pass reads the root's children once.
+    pub(crate) fn push_child_with(&mut self, node: Node<'t>, field: impl FnOnce() -> Option<u16>) {
         push_child(
             self.kinds,
             &mut self.stack,
             node,
-            cursor,
+            field,
             self.src.as_bytes(),
         );
         if self.stack.len() == 2 {
@@ -745,13 +751,13 @@ fn push_child<'t>(
     kinds: &LoopKinds,
     stack: &mut Vec<Frame<'t>>,
     node: Node<'t>,
-    cursor: &tree_sitter::TreeCursor<'t>,
+    field_of: impl FnOnce() -> Option<u16>,
     src: &[u8],
 ) {
     let parent = stack.last().copied().expect("walk stack holds the parent");
     let parent_kind = parent.node.kind_id();
     let field = if kinds.field_matters(parent_kind, parent.is_callback) {
-        cursor.field_id().map(|f| f.get())
+        field_of()
     } else {
         None
     };
