@@ -674,8 +674,8 @@ mod tests {
     #[test]
     fn subtree_identity_survives_a_reparse() {
         use crate::document::Document;
-        // Enough items that tree-sitter balances them under hidden nodes, which a reparse
-        // rebuilds (so node ids change), and one edit in the middle.
+        // Enough items that tree-sitter balances them under hidden nodes, which a reparse may
+        // rebuild, and one edit in the middle.
         let src: String = (0..400)
             .map(|i| format!("fn f{i}() {{ let v = {i}; }}\n"))
             .collect();
