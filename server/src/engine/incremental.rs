@@ -239,16 +239,20 @@ pub fn analyze_incremental(
         .map(|it| std::mem::take(&mut it.parts))
         .collect();
 
-    // The root's children with their fields, read with one cursor, once: each cursor step goes
-    // through the hidden nodes that tree-sitter balances a long sequence into.
+    // The root's children, read with one cursor, once: each cursor step goes through the hidden
+    // nodes that tree-sitter balances a long sequence into. Their fields are kept only for a
+    // root whose fields matter to the walk (none of the grammars' roots has any), so the nodes
+    // alone fill the vector.
     let root_fields = w.kinds.field_matters(root.kind_id(), false);
-    let mut children: Vec<(Node<'_>, Option<u16>)> =
-        Vec::with_capacity(root.child_count() as usize);
+    let mut children: Vec<Node<'_>> = Vec::with_capacity(root.child_count() as usize);
+    let mut fields: Vec<Option<u16>> = Vec::new();
     let mut cursor = root.walk();
     if cursor.goto_first_child() {
         loop {
-            let field = root_fields.then(|| cursor.field_id().map(|f| f.get()));
-            children.push((cursor.node(), field.flatten()));
+            children.push(cursor.node());
+            if root_fields {
+                fields.push(cursor.field_id().map(|f| f.get()));
+            }
             if !cursor.goto_next_sibling() {
                 break;
             }
@@ -262,7 +266,7 @@ pub fn analyze_incremental(
     // Each new item's lines, for the walk below.
     let mut item_lines: Vec<Range<usize>> = Vec::with_capacity(nodes.capacity());
     let mut next_old = 0;
-    for node in children.iter().map(|&(n, _)| n).filter(|n| n.is_named()) {
+    for &node in children.iter().filter(|n| n.is_named()) {
         let range = node.byte_range();
         let lines = lines_of(bytes, &range);
         // The old item at the same shifted place, if any.
@@ -306,9 +310,10 @@ pub fn analyze_incremental(
     items.clear();
     items.reserve(matched.len());
     let mut i = 0;
-    for &(node, field) in &children {
+    for (k, &node) in children.iter().enumerate() {
+        let field = || fields.get(k).copied().flatten();
         if node.is_named() {
-            w.push_child_with(node, || field);
+            w.push_child_with(node, field);
             let range = node.byte_range();
             let lines = item_lines[i].clone();
             let item = if let Some(j) = matched[i] {
@@ -355,7 +360,7 @@ pub fn analyze_incremental(
             w.stack.pop();
         } else {
             // Anonymous root children have no rules; ERROR/MISSING ones are recorded.
-            w.push_child_with(node, || field);
+            w.push_child_with(node, field);
             w.visit(node, &mut out);
             w.stack.pop();
         }
