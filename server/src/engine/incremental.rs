@@ -124,6 +124,7 @@ fn shift(r: &mut Range<usize>, old_start: usize, new_start: usize) {
 /// Whether the root child of the old tree at `old` (its range there) has the same nodes as
 /// `new`, one by one in the same order: kinds (aliases included), extents relative to the item,
 /// fields, and the extra and missing flags. With the same text, that is all a rule can see.
+/// Below a pair of nodes that hold the same subtree, nothing is compared: it is the same data.
 fn same_nodes(old_root: Node<'_>, old: &Range<usize>, new: Node<'_>) -> bool {
     let mut c = old_root.walk();
     if c.goto_first_child_for_byte(old.start).is_none() {
@@ -148,8 +149,10 @@ fn same_nodes(old_root: Node<'_>, old: &Range<usize>, new: Node<'_>) -> bool {
         {
             return false;
         }
-        // Both move in step: the child counts are equal.
-        if a.goto_first_child() {
+        // The same subtree below both (tree-sitter reused it, the old tree keeps it alive): equal
+        // all the way down, and relative extents and fields inside it are its own. Otherwise
+        // both move in step (the child counts are equal).
+        if subtree_of(x) != subtree_of(y) && a.goto_first_child() {
             b.goto_first_child();
             continue;
         }
