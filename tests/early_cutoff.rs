@@ -135,3 +135,35 @@ fn rust_a_new_value_use_of_the_fn_reruns_its_check() {
     let st = type_after(Lang::Rust, &text, "map(gree", "t");
     assert!(st.calls_rerun >= 1, "{st:?}");
 }
+
+const PY: &str = r#""""Doc."""
+import os
+
+LIMIT = 10
+
+
+def a(xs):
+    return len(xs)
+
+
+def b(x):
+    return x ** 0.5
+"#;
+
+#[test]
+fn python_typing_above_a_fix_that_adds_an_import_keeps_it_and_its_import_edit() {
+    // pow-half's fix imports `math` after `import os`: the check reads the file's head (up to
+    // `LIMIT`, the first statement after the imports), not the whole file. Typing in `a` moves `b` by one byte; the check is kept, its `math.sqrt` edit
+    // moves with `b` and its import edit stays at the head (`type_after` compares the findings,
+    // fixes included, with a full analysis).
+    let st = type_after(Lang::Python, PY, "len(xs", "s");
+    assert!(st.calls_kept >= 1, "{st:?}");
+    assert_eq!(st.calls_rerun, 0, "{st:?}");
+}
+
+#[test]
+fn python_editing_the_imports_reruns_the_fix_that_adds_one() {
+    // `import os` becomes `import osx`: the head changed, so the import edit may go elsewhere.
+    let st = type_after(Lang::Python, PY, "import os", "x");
+    assert!(st.calls_rerun >= 1, "{st:?}");
+}

@@ -46,6 +46,9 @@ struct Item {
     /// The identity of the item's subtree ([`subtree_of`]): equal in the new tree when
     /// tree-sitter reused the old item's subtree.
     subtree: u64,
+    /// The identities of its children and where they sit ([`kids_of`]), for an item whose own
+    /// subtree tree-sitter rebuilt around the same children.
+    kids: u64,
     findings: Vec<Finding>,
     errors: Vec<Range<usize>>,
     calls: Vec<Call>,
@@ -187,6 +190,36 @@ fn subtree_of(node: Node<'_>) -> u64 {
     unsafe { std::ptr::read_unaligned(node.id() as *const u64) }
 }
 
+/// A hash of the identities of `node`'s children ([`subtree_of`]) with their kinds (aliases
+/// included), fields, flags and offsets in `node`: equal for an item that tree-sitter rebuilt
+/// around the same children, which is then the same item. The identities are those of subtrees
+/// that the kept tree holds (the item's own, or its old children), so an equal value is not an
+/// address reused by a new subtree; it is a 64-bit hash, so two different lists of children
+/// compare equal with a chance of about 2^-64.
+fn kids_of(node: Node<'_>) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    let start = node.start_byte();
+    let mut c = node.walk();
+    if c.goto_first_child() {
+        loop {
+            let n = c.node();
+            (
+                subtree_of(n),
+                n.kind_id(),
+                c.field_id().map(|f| f.get()),
+                n.start_byte() - start,
+                n.is_extra(),
+            )
+                .hash(&mut h);
+            if !c.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    h.finish()
+}
+
 impl Incremental {
     /// Statistics of the last analysis.
     pub fn stats(&self) -> Stats {
@@ -268,6 +301,8 @@ pub fn analyze_incremental(
     let mut matched: Vec<Option<usize>> = Vec::with_capacity(nodes.capacity());
     // Each new item's lines, for the walk below.
     let mut item_lines: Vec<Range<usize>> = Vec::with_capacity(nodes.capacity());
+    // Each new item's [`kids_of`], when it was needed (its subtree is not the old one's).
+    let mut kids: Vec<u64> = vec![0; nodes.capacity()];
     let mut next_old = 0;
     for &node in children.iter().filter(|n| n.is_named()) {
         let range = node.byte_range();
@@ -291,8 +326,11 @@ pub fn analyze_incremental(
                 && it.range.start - it.lines.start == range.start - lines.start
                 && !node.is_error()
                 && !node.is_missing()
-                && (it.subtree == subtree_of(node)
-                    || old_root.is_some_and(|r| same_nodes(r, &it.range, node)))
+                && (it.subtree == subtree_of(node) || {
+                    let k = kids_of(node);
+                    kids[nodes.len()] = k;
+                    it.kids == k || old_root.is_some_and(|r| same_nodes(r, &it.range, node))
+                })
         };
         matched.push(clean.then_some(next_old));
         next_old += usize::from(clean);
@@ -320,7 +358,10 @@ pub fn analyze_incremental(
             let range = node.byte_range();
             let lines = item_lines[i].clone();
             let item = if let Some(j) = matched[i] {
-                let it = std::mem::replace(&mut old_items[j], empty_item());
+                let mut it = std::mem::replace(&mut old_items[j], empty_item());
+                if it.subtree != subtree_of(node) {
+                    it.kids = kids[i];
+                }
                 let reused = reuse_item(
                     &mut w,
                     it,
@@ -399,6 +440,7 @@ fn empty_item() -> Item {
         lines: 0..0,
         kind: 0,
         subtree: 0,
+        kids: 0,
         findings: Vec::new(),
         errors: Vec::new(),
         calls: Vec::new(),
@@ -531,6 +573,7 @@ fn walk_item<'t>(
         lines,
         kind: node.kind_id(),
         subtree: subtree_of(node),
+        kids: kids_of(node),
         findings: sink.findings,
         errors: sink.errors,
         mixed: sink.calls.iter().any(|c| c.item_memo),
@@ -578,6 +621,7 @@ fn reuse_item<'t>(
                 .deps
                 .keyed()
                 .all(|d| cutoff.unchanged_for(d, &w.items, w.src))
+            || c.head.is_some_and(|h| !w.head_unchanged(&h))
     };
     let base = w.stack.len();
     // Find every node to run on first, so that on a miss nothing has run (checks may have
@@ -616,7 +660,11 @@ fn reuse_item<'t>(
             return false;
         }
         if from != to {
-            shift_findings(&mut c.findings, from, to);
+            match c.head {
+                // Its edits in the file's head stay: the head is as it was.
+                Some(_) => shift_findings_after(&mut c.findings, from, to),
+                None => shift_findings(&mut c.findings, from, to),
+            }
         }
         out.findings.extend(c.findings.iter().cloned());
         true
@@ -645,6 +693,17 @@ fn shift_findings(findings: &mut [Finding], from: usize, to: usize) {
         shift(&mut f.range, from, to);
         if let Some(fix) = &mut f.fix {
             fix.shift(to as isize - from as isize);
+        }
+    }
+}
+
+/// [`shift_findings`] for a check that read the file's head: the edits of its fixes before its
+/// item (`from`, where the item was) stay where they are.
+fn shift_findings_after(findings: &mut [Finding], from: usize, to: usize) {
+    for f in findings {
+        shift(&mut f.range, from, to);
+        if let Some(fix) = &mut f.fix {
+            fix.shift_after(to as isize - from as isize, from);
         }
     }
 }

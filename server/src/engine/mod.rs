@@ -80,6 +80,10 @@ pub struct Ctx<'a, 't> {
     items: &'a dyn ItemSource,
     /// The part types this check read.
     parts_read: &'a Cell<Deps>,
+    /// The file head this check read ([`Ctx::root_head`]).
+    head_read: &'a Cell<Option<Head>>,
+    /// The heads' fingerprints in this analysis.
+    heads: &'a RefCell<Vec<(TypeId, u64)>>,
     /// Incremental analysis records what this check reads.
     tracked: bool,
 }
@@ -125,6 +129,25 @@ impl<'a, 't> Ctx<'a, 't> {
     /// marks this check as file-dependent for incremental analysis.
     pub fn root(&self) -> Node<'t> {
         self.touched.set(true);
+        self.root
+    }
+
+    /// The root, for a check that reads only the head of the file (e.g. its leading imports,
+    /// to place a new one), all of which `H` fingerprints: the check is not file-dependent but
+    /// runs again when the fingerprint changes. While it does not, the edits its fixes make
+    /// before the check's item stay where they are when the item moves. A second kind of head
+    /// in the same check makes it file-dependent.
+    pub fn root_head<H: FileHead>(&self) -> Node<'t> {
+        let key = TypeId::of::<H>();
+        match self.head_read.get() {
+            None => self.head_read.set(Some(Head {
+                key,
+                fingerprint: H::fingerprint,
+                value: head_value(self.heads, key, H::fingerprint, self.root, self.src),
+            })),
+            Some(h) if h.key == key => {}
+            Some(_) => self.touched.set(true),
+        }
         self.root
     }
 
@@ -303,6 +326,38 @@ impl<'a, 't> Ctx<'a, 't> {
     }
 }
 
+/// What a check reads of the file's head ([`Ctx::root_head`]).
+pub trait FileHead: 'static {
+    /// A hash of everything the check reads of the head: its nodes' kinds and byte ranges and
+    /// their text (positions included, so that equal fingerprints mean edits there apply in
+    /// the same place).
+    fn fingerprint(root: Node<'_>, src: &str) -> u64;
+}
+
+/// A head a check read, and its fingerprint then.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Head {
+    pub key: TypeId,
+    pub fingerprint: fn(Node<'_>, &str) -> u64,
+    pub value: u64,
+}
+
+/// The fingerprint of head `key` in this analysis, computed once.
+fn head_value(
+    heads: &RefCell<Vec<(TypeId, u64)>>,
+    key: TypeId,
+    fingerprint: fn(Node<'_>, &str) -> u64,
+    root: Node<'_>,
+    src: &str,
+) -> u64 {
+    if let Some((_, v)) = heads.borrow().iter().find(|(k, _)| *k == key) {
+        return *v;
+    }
+    let v = fingerprint(root, src);
+    heads.borrow_mut().push((key, v));
+    v
+}
+
 /// The value of type `T` among `slots` (one per type), made with `make` on first use.
 fn slot<T: Any>(slots: &RefCell<Vec<(TypeId, Rc<dyn Any>)>>, make: impl FnOnce() -> T) -> Rc<T> {
     let key = TypeId::of::<T>();
@@ -433,6 +488,8 @@ pub(crate) struct Call {
     pub file: bool,
     /// The part types it read ([`Ctx::parts`]).
     pub deps: Deps,
+    /// The file head it read ([`Ctx::root_head`]).
+    pub head: Option<Head>,
     /// Its findings, when it read parts only: kept as long as those parts are unchanged.
     pub findings: Vec<Finding>,
     /// It used the item memo ([`Ctx::item_memo`]), which only a walk of the whole item fills.
@@ -470,6 +527,8 @@ pub(crate) struct Walker<'a, 't> {
     item_memo_used: Cell<bool>,
     pub items: ItemTable<'t>,
     parts_read: Cell<Deps>,
+    head_read: Cell<Option<Head>>,
+    heads: RefCell<Vec<(TypeId, u64)>>,
     /// Rules that must not run (skipped, panicked or over budget in this analysis).
     dead: Vec<bool>,
     spent: Vec<Duration>,
@@ -502,6 +561,8 @@ impl<'a, 't> Walker<'a, 't> {
             item_memo_used: Cell::new(false),
             items: ItemTable::new(root),
             parts_read: Cell::new(Deps::default()),
+            head_read: Cell::new(None),
+            heads: RefCell::new(Vec::new()),
             dead: (0..reg.len() as u16)
                 .map(|i| limits.skip.contains(&i))
                 .collect(),
@@ -588,6 +649,7 @@ impl<'a, 't> Walker<'a, 't> {
         self.touched.set(false);
         self.item_memo_used.set(false);
         self.parts_read.set(Deps::default());
+        self.head_read.set(None);
         FILE_READ.with(|f| f.set(false));
         let before = sink.findings.len();
         let mut cx = Ctx {
@@ -604,6 +666,8 @@ impl<'a, 't> Walker<'a, 't> {
             item_memo_used: &self.item_memo_used,
             items: &self.items,
             parts_read: &self.parts_read,
+            head_read: &self.head_read,
+            heads: &self.heads,
             tracked: sink.track,
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| (rule.check)(node, &mut cx)));
@@ -612,7 +676,8 @@ impl<'a, 't> Walker<'a, 't> {
         }
         sink.item_memo_used |= self.item_memo_used.get();
         let deps = self.parts_read.get();
-        if sink.track && (self.touched.get() || !deps.is_empty()) {
+        let head = self.head_read.get();
+        if sink.track && (self.touched.get() || !deps.is_empty() || head.is_some()) {
             let file = self.touched.get() || deps.overflow;
             let findings = if file || sink.findings.len() == before {
                 Vec::new()
@@ -627,6 +692,7 @@ impl<'a, 't> Walker<'a, 't> {
                 rule: rule_idx,
                 file,
                 deps: if file { Deps::default() } else { deps },
+                head: head.filter(|_| !file),
                 findings,
                 item_memo: self.item_memo_used.get(),
             });
@@ -653,6 +719,11 @@ impl<'a, 't> Walker<'a, 't> {
                 });
             }
         }
+    }
+
+    /// Whether the file head `h` fingerprints is as it was when a check read it.
+    pub fn head_unchanged(&self, h: &Head) -> bool {
+        head_value(&self.heads, h.key, h.fingerprint, self.root, self.src) == h.value
     }
 
     /// Whether rule `rule_idx` may still run in this analysis.

@@ -192,8 +192,10 @@ impl Edit {
 pub struct Fix {
     pub title: Text,
     edits: Arc<[Edit]>,
-    /// Added to every edit's range: how far the fix moved since it was made.
+    /// Added to every edit's range but the pinned ones: how far the fix moved since it was made.
     delta: isize,
+    /// How many of the first edits stay where they were made (see [`Fix::shift_after`]).
+    pinned: u32,
     pub applicability: Applicability,
 }
 
@@ -204,6 +206,7 @@ impl Fix {
             title: title.into(),
             edits: edits.into(),
             delta: 0,
+            pinned: 0,
             applicability,
         }
     }
@@ -222,8 +225,9 @@ impl Fix {
         Cow::Owned(
             self.edits
                 .iter()
-                .map(|e| Edit {
-                    range: self.moved(e.range.start)..self.moved(e.range.end),
+                .enumerate()
+                .map(|(i, e)| Edit {
+                    range: self.moved(i, e.range.start)..self.moved(i, e.range.end),
                     text: e.text.clone(),
                 })
                 .collect(),
@@ -234,7 +238,8 @@ impl Fix {
     pub fn ranges(&self) -> impl ExactSizeIterator<Item = Range<usize>> + '_ {
         self.edits
             .iter()
-            .map(|e| self.moved(e.range.start)..self.moved(e.range.end))
+            .enumerate()
+            .map(|(i, e)| self.moved(i, e.range.start)..self.moved(i, e.range.end))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -246,7 +251,37 @@ impl Fix {
         self.delta += by;
     }
 
-    fn moved(&self, at: usize) -> usize {
+    /// Moves the edits that start at or after `at` (where they apply now) by `by` bytes, and
+    /// pins the ones before it where they are, for good: the fix of a check whose item moved,
+    /// with edits in the file's head that did not ([`super::Ctx::root_head`]).
+    pub fn shift_after(&mut self, by: isize, at: usize) {
+        let before = self.ranges().take_while(|r| r.start < at).count() as u32;
+        if before > self.pinned {
+            // Those edits move no more: fold the delta they had into them.
+            let delta = self.delta;
+            let pinned = self.pinned as usize;
+            self.edits = self
+                .edits
+                .iter()
+                .enumerate()
+                .map(|(i, e)| match i {
+                    i if i >= pinned && i < before as usize => Edit {
+                        range: e.range.start.saturating_add_signed(delta)
+                            ..e.range.end.saturating_add_signed(delta),
+                        text: e.text.clone(),
+                    },
+                    _ => e.clone(),
+                })
+                .collect();
+            self.pinned = before;
+        }
+        self.delta += by;
+    }
+
+    fn moved(&self, i: usize, at: usize) -> usize {
+        if i < self.pinned as usize {
+            return at;
+        }
         at.checked_add_signed(self.delta)
             .expect("a fix never moves before the start of the text")
     }

@@ -5,10 +5,11 @@
 //! `if TYPE_CHECKING:` block may not have run where the fix puts the call.
 
 use std::cell::RefCell;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use tree_sitter::Node;
 
-use crate::engine::{Ctx, Edit, ItemPart};
+use crate::engine::{Ctx, Edit, FileHead, ItemPart};
 use crate::rules::python::syntax::statements;
 
 /// How a fix should spell `module.name`, and the edit that imports `module` when needed.
@@ -40,8 +41,8 @@ pub fn import_name(
 /// [`import_name`] for a check: the spelling comes from the top-level statements' parts
 /// ([`TopLevel`], once per analysis for each `(module, name)`), so a check whose fix needs no new
 /// import depends on what the top level imports and binds, not on the whole file. The edit
-/// adding an import is placed among the file's statements: a fix that needs one reads the root
-/// (file-dependent), as its edit lies in another item.
+/// adding an import is placed among the file's leading statements: a fix that needs one reads
+/// that head ([`LeadingImports`]), and runs again when the head changes.
 pub fn import_name_cached(
     cx: &Ctx,
     module: &str,
@@ -67,12 +68,13 @@ pub fn import_name_cached(
     if !needs_import {
         return Some((spelling, None));
     }
-    let edits = cx.memo(|_, _| ImportEdits::default());
-    let mut edits = edits.0.borrow_mut();
+    drop(answers);
+    let root = cx.root_head::<LeadingImports>();
+    let mut edits = cache.1.borrow_mut();
     let edit = match edits.iter().find(|(m, _)| m == module) {
         Some((_, e)) => e.clone(),
         None => {
-            let e = import_edit(&leading_statements(cx.root()), cx.file_src(), module);
+            let e = import_edit(&leading_statements(root), cx.src(), module);
             edits.push((module.to_owned(), e.clone()));
             e
         }
@@ -80,13 +82,30 @@ pub fn import_name_cached(
     Some((spelling, Some(edit)))
 }
 
-/// The spellings of [`import_name_cached`], per analysis.
+/// The spellings of [`import_name_cached`], and its edits that add an import, per analysis.
 #[derive(Default)]
-struct ImportCache(RefCell<Vec<(String, String, Spelling)>>);
+struct ImportCache(
+    RefCell<Vec<(String, String, Spelling)>>,
+    RefCell<Vec<(String, Edit)>>,
+);
 
-/// The edits of [`import_name_cached`] that add an import, per analysis.
-#[derive(Default)]
-struct ImportEdits(RefCell<Vec<(String, Edit)>>);
+/// All that [`import_edit`] reads: the [`leading_statements`] (kinds and places) and the text
+/// up to the end of the line after them.
+pub struct LeadingImports;
+
+impl FileHead for LeadingImports {
+    fn fingerprint(root: Node<'_>, src: &str) -> u64 {
+        let stmts = leading_statements(root);
+        let mut h = DefaultHasher::new();
+        for n in &stmts {
+            (n.kind_id(), n.start_byte(), n.end_byte()).hash(&mut h);
+        }
+        let end = stmts.last().map_or(src.len(), |n| n.end_byte());
+        let end = src[end..].find('\n').map_or(src.len(), |i| end + i + 1);
+        src[..end].hash(&mut h);
+        h.finish()
+    }
+}
 
 /// What a top-level statement says about imports and the names the module binds: its part of
 /// the file's top level for [`import_name_cached`]. No positions.
