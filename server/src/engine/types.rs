@@ -337,3 +337,28 @@ impl Finding {
         crate::rules::registry().rule(self.rule).meta.id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shift_after_pins_the_edits_before_the_item_through_several_moves() {
+        // An import added at 10, and the call rewritten at 100..105 in an item starting at 90.
+        let mut fix = Fix::safe(
+            "t",
+            vec![
+                Edit::insert(10, "import m\n"),
+                Edit::replace(100..105, "m.f()"),
+            ],
+        );
+        fix.shift(2); // moved with its item before any head was involved: both move
+        assert_eq!(fix.ranges().collect::<Vec<_>>(), [12..12, 102..107]);
+        fix.shift_after(3, 92); // the item (now at 92) moves by 3: the import stays
+        assert_eq!(fix.ranges().collect::<Vec<_>>(), [12..12, 105..110]);
+        fix.shift_after(-4, 95);
+        assert_eq!(fix.ranges().collect::<Vec<_>>(), [12..12, 101..106]);
+        assert_eq!(fix.edits()[0], Edit::insert(12, "import m\n"));
+        assert_eq!(fix.edits()[1].range, 101..106);
+    }
+}
