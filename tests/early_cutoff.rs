@@ -167,3 +167,22 @@ fn python_editing_the_imports_reruns_the_fix_that_adds_one() {
     let st = type_after(Lang::Python, PY, "import os", "x");
     assert!(st.calls_rerun >= 1, "{st:?}");
 }
+
+#[test]
+fn python_renaming_an_unrelated_def_keeps_the_import_fix() {
+    // The spelling of `math.sqrt` depends on the statements that name `math` or `sqrt`: `a`
+    // becoming `ax` changes a top-level name, not one of those.
+    let st = type_after(Lang::Python, PY, "def a", "x");
+    assert!(st.calls_kept >= 1, "{st:?}");
+    assert_eq!(st.calls_rerun, 0, "{st:?}");
+}
+
+#[test]
+fn python_a_def_that_takes_the_module_name_reruns_the_import_fix() {
+    // `def mat` becoming `def math` binds `math` at the top level: `math.sqrt` would call it, so
+    // the check runs again (and drops or changes its fix; `type_after` compares with a full
+    // analysis).
+    let text = PY.replace("def a(xs)", "def mat(xs)");
+    let st = type_after(Lang::Python, &text, "def mat", "h");
+    assert!(st.calls_rerun >= 1, "{st:?}");
+}

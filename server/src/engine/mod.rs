@@ -307,13 +307,32 @@ impl<'a, 't> Ctx<'a, 't> {
         parts::derived::<T, D>(self.items, self.src, f)
     }
 
+    /// The parts of type `T`, for a check that then declares each key its answer depends on
+    /// with [`Ctx::depends_on_key`] (e.g. an import's spelling depends on the parts that name
+    /// the module, the function or their aliases): no dependency of its own. With a cache of
+    /// such answers in a [`Ctx::parts_cache`], the keys are declared on every lookup.
+    pub fn parts_by_key<T: KeyedPart>(&self) -> Rc<Parts<T>> {
+        parts::parts::<T>(self.items, self.src)
+    }
+
+    /// A value computed once per analysis beside the parts of type `T`, with no dependency of
+    /// its own (see [`Ctx::parts_by_key`]): a cache of answers whose keys the check declares.
+    pub fn parts_cache<T: KeyedPart, D: Any>(&self, f: impl FnOnce(&Parts<T>) -> D) -> Rc<D> {
+        parts::derived::<T, D>(self.items, self.src, f)
+    }
+
+    /// Declares that the check depends on the parts of type `T` that mention `key`.
+    pub fn depends_on_key<T: KeyedPart>(&self, key: &str) {
+        let mut deps = self.parts_read.get();
+        deps.add_keyed(KeyDep::of::<T>(key));
+        self.parts_read.set(deps);
+    }
+
     /// Whether any top-level item's part of type `T` mentions `key` (e.g. whether any item uses
     /// a fn's name as a value). The check depends only on the parts that mention `key`: an edit
     /// that changes other names in the parts keeps its findings.
     pub fn parts_mention<T: KeyedPart>(&self, key: &str) -> bool {
-        let mut deps = self.parts_read.get();
-        deps.add_keyed(KeyDep::of::<T>(key));
-        self.parts_read.set(deps);
+        self.depends_on_key::<T>(key);
         parts::parts::<T>(self.items, self.src)
             .iter()
             .any(|(_, p)| p.mentions(key))

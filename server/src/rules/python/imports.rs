@@ -9,7 +9,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use tree_sitter::Node;
 
-use crate::engine::{Ctx, Edit, FileHead, ItemPart};
+use crate::engine::{Ctx, Edit, FileHead, ItemPart, KeyedPart};
 use crate::rules::python::syntax::statements;
 
 /// How a fix should spell `module.name`, and the edit that imports `module` when needed.
@@ -49,7 +49,7 @@ pub fn import_name_cached(
     name: &str,
     shadowed: impl Fn(&str) -> bool,
 ) -> Option<(String, Option<Edit>)> {
-    let cache = cx.parts_memo::<TopLevel, ImportCache>(|_| ImportCache::default());
+    let cache = cx.parts_cache::<TopLevel, ImportCache>(|_| ImportCache::default());
     let mut answers = cache.0.borrow_mut();
     let i = match answers
         .iter()
@@ -57,14 +57,24 @@ pub fn import_name_cached(
     {
         Some(i) => i,
         None => {
-            let parts = cx.parts::<TopLevel>();
+            let parts = cx.parts_by_key::<TopLevel>();
             let parts: Vec<&TopLevel> = parts.iter().map(|(_, p)| p).collect();
             let a = answer(&parts, module, name);
             answers.push((module.to_owned(), name.to_owned(), a));
             answers.len() - 1
         }
     };
-    let (spelling, needs_import) = answers[i].2.spell(module, name, shadowed)?;
+    // The answer read only the parts that name the module, the function, or the aliases it
+    // found for them ([`TopLevel`]'s keys).
+    let a = &answers[i].2;
+    for key in [Some(module), Some(name), a.module_alias.as_deref()]
+        .into_iter()
+        .chain([a.direct.as_ref().map(|(d, _)| d.as_str())])
+        .flatten()
+    {
+        cx.depends_on_key::<TopLevel>(key);
+    }
+    let (spelling, needs_import) = a.spell(module, name, shadowed)?;
     if !needs_import {
         return Some((spelling, None));
     }
@@ -148,6 +158,55 @@ pub enum ImportedName {
         name: Option<Box<str>>,
         alias: Option<Box<str>>,
     },
+}
+
+/// A statement's keys are the names it binds or imports and the modules it imports from: all
+/// that [`answer`] compares with the module, the function and their aliases.
+impl KeyedPart for TopLevel {
+    fn mentions(&self, key: &str) -> bool {
+        let mut found = false;
+        self.for_each_key(&mut |k| found |= k == key);
+        found
+    }
+
+    fn for_each_key(&self, f: &mut dyn FnMut(&str)) {
+        fn opt(k: &Option<Box<str>>, f: &mut dyn FnMut(&str)) {
+            if let Some(k) = k {
+                f(k)
+            }
+        }
+        match self {
+            TopLevel::Other => {}
+            TopLevel::Def(n) => opt(n, f),
+            TopLevel::Assign(names) => names.iter().for_each(|n| f(n)),
+            TopLevel::Import(names) => {
+                for n in names {
+                    match n {
+                        ImportedModule::Dotted { text, first } => {
+                            f(text);
+                            opt(first, f);
+                        }
+                        ImportedModule::Aliased { name, alias } => {
+                            opt(name, f);
+                            opt(alias, f);
+                        }
+                    }
+                }
+            }
+            TopLevel::From { module, names } => {
+                opt(module, f);
+                for n in names {
+                    match n {
+                        ImportedName::Dotted(t) => f(t),
+                        ImportedName::Aliased { name, alias } => {
+                            opt(name, f);
+                            opt(alias, f);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl ItemPart for TopLevel {
