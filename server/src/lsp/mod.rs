@@ -110,10 +110,85 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let code = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    let (stdout, written) = match StdoutThread::start() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("heap-audit: cannot start the output thread: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = runtime.block_on(serve(tokio::io::stdin(), stdout));
     // The blocking stdin read may never return; do not wait for it.
     runtime.shutdown_background();
+    // What was handed to the output thread is written before the process ends (unless the
+    // client stopped reading).
+    let _ = written.recv_timeout(DRAIN);
     code
+}
+
+/// Standard output, written by a thread of its own: the output task hands each frame over
+/// (into a buffer that the thread gives back when written) and goes on, where tokio's `Stdout`
+/// would send every write and every flush through the blocking pool and wait for it. A frame
+/// written to a slow client holds up no task of the runtime.
+struct StdoutThread {
+    frames: std::sync::mpsc::Sender<Vec<u8>>,
+    pool: Arc<transport::FramePool>,
+}
+
+impl StdoutThread {
+    /// The writer, and a channel that closes once the thread has written everything it was
+    /// handed (the writer dropped) or the client went away.
+    fn start() -> std::io::Result<(Self, std::sync::mpsc::Receiver<()>)> {
+        let (frames, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (done, written) = std::sync::mpsc::channel();
+        let pool = Arc::new(transport::FramePool::default());
+        let kept = Arc::clone(&pool);
+        std::thread::Builder::new()
+            .name("heap-audit-stdout".into())
+            .spawn(move || {
+                use std::io::Write;
+                let _done = done;
+                let stdout = std::io::stdout();
+                for frame in rx {
+                    let mut out = stdout.lock();
+                    if out.write_all(&frame).and_then(|()| out.flush()).is_err() {
+                        return;
+                    }
+                    kept.put(frame);
+                }
+            })?;
+        Ok((Self { frames, pool }, written))
+    }
+}
+
+impl AsyncWrite for StdoutThread {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let mut frame = self.pool.take();
+        frame.extend_from_slice(buf);
+        std::task::Poll::Ready(match self.frames.send(frame) {
+            Ok(()) => Ok(buf.len()),
+            Err(_) => Err(std::io::ErrorKind::BrokenPipe.into()),
+        })
+    }
+
+    /// Handed over is as far as this writer goes; the thread flushes after every frame.
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 /// Serves LSP over any byte streams. Returns 0 when the session ended after a `shutdown`
@@ -139,7 +214,12 @@ where
             .concurrency_level(CONCURRENCY)
             .serve(service),
     );
-    let writer = tokio::spawn(transport::pump_output(from_lsp, errors_rx, output));
+    let writer = tokio::spawn(transport::pump_output(
+        from_lsp,
+        errors_rx,
+        output,
+        Arc::clone(&session.frames),
+    ));
 
     let end = transport::pump_input(input, to_lsp, errors_tx).await;
     // `to_lsp` is dropped: tower-lsp sees the end of its input (after `exit` it stops anyway).

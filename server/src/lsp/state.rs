@@ -149,6 +149,17 @@ pub(crate) enum Publish {
     },
 }
 
+/// The body of an unversioned `publishDiagnostics` (a closed document's empty list, or a file
+/// that is not open).
+fn publish_body(uri: &Uri, diagnostics: &[Diagnostic]) -> String {
+    serde_json::json!({
+        "jsonrpc": "2.0",
+        "method": "textDocument/publishDiagnostics",
+        "params": {"uri": uri, "diagnostics": diagnostics},
+    })
+    .to_string()
+}
+
 /// The version gate: findings computed for `candidate` may be published only if the document is
 /// still the same opening at that same version, and nothing newer was published before.
 pub(crate) fn may_publish(doc: &DocState, open_seq: u64, candidate: i32) -> bool {
@@ -175,6 +186,8 @@ pub(crate) struct Session {
     /// Whole frames for the output writer: `publishDiagnostics` is written by hand into it (no
     /// `Diagnostic` values per finding). Unset outside `serve`; then tower-lsp's client sends.
     raw: OnceLock<mpsc::UnboundedSender<Vec<u8>>>,
+    /// The buffers of written frames, for the next ones.
+    pub frames: Arc<super::transport::FramePool>,
 }
 
 thread_local! {
@@ -236,6 +249,7 @@ impl Session {
             startup_errors: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
             raw: OnceLock::new(),
+            frames: Arc::default(),
         }
     }
 
@@ -273,8 +287,49 @@ impl Session {
         self.shutdown.load(Ordering::SeqCst)
     }
 
+    /// Publishes. With the raw output (the server's own framing layer), right here: the version
+    /// gate and the frame's hand-over to the output writer happen in the caller's thread, in the
+    /// order of the calls, with no hop through the publisher task (the analysis thread's
+    /// diagnostics reach the writer one thread switch sooner). Otherwise through the publisher
+    /// task, which awaits tower-lsp's client in the same order.
     pub fn send(&self, message: Publish) {
-        let _ = self.publish.send(message);
+        let Some(raw) = self.raw_output() else {
+            let _ = self.publish.send(message);
+            return;
+        };
+        match message {
+            Publish::Frame {
+                uri,
+                open_seq,
+                version,
+                frame,
+            } => {
+                if self.pass_gate(&uri, open_seq, version) {
+                    let _ = raw.send(frame);
+                }
+            }
+            Publish::Clear { uri } => {
+                let _ = raw.send(self.frames.frame(&publish_body(&uri, &[])));
+            }
+            Publish::File { uri, diagnostics } => {
+                let _ = raw.send(self.frames.frame(&publish_body(&uri, &diagnostics)));
+            }
+            findings @ Publish::Findings { .. } => {
+                let _ = self.publish.send(findings);
+            }
+        }
+    }
+
+    /// The version gate, checked and recorded under the document's lock right before sending:
+    /// whether diagnostics of `version` (of the opening `open_seq`) may be published now.
+    pub(crate) fn pass_gate(&self, uri: &Uri, open_seq: u64, version: i32) -> bool {
+        match self.docs.get_mut(uri) {
+            Some(mut d) if may_publish(&d, open_seq, version) => {
+                d.last_published = Some(version);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The current version of an open document.

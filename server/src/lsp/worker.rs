@@ -1,11 +1,13 @@
 //! Analysis off the async runtime, and publishing in order.
 //!
 //! Handlers queue a document's URI; one dedicated thread takes URIs from the queue, snapshots the
-//! document's newest version, analyses it and hands the diagnostics to the publisher task. A URI
-//! already waiting in the queue is not queued twice, so rapid edits coalesce: whatever version is
-//! current when the worker gets to it is the one analysed, and the versions typed in between are
-//! never analysed at all. The publisher task is the only sender of `publishDiagnostics`, and it
-//! applies the version gate right before each send.
+//! document's newest version, analyses it and publishes the diagnostics through
+//! `Session::send`. A URI already waiting in the queue is not queued twice, so rapid edits
+//! coalesce: whatever version is current when the worker gets to it is the one analysed, and the
+//! versions typed in between are never analysed at all. Every `publishDiagnostics` goes through
+//! `Session::send`, which applies the version gate right before each send: behind the server's
+//! own framing layer it hands the frame to the output writer at once, in the caller's thread;
+//! without it, the publisher task sends through tower-lsp's client, in the same order.
 //!
 //! Documents of 1 MB or more wait in a lane of their own, served by a second thread: analysing a
 //! huge file never holds up the diagnostics of the others.
@@ -18,7 +20,7 @@ use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use super::diagnostics;
-use super::state::{may_publish, Publish, Session, Snapshot};
+use super::state::{Publish, Session, Snapshot};
 use crate::engine::incremental::{analyze_incremental, Incremental};
 use crate::engine::Finding;
 
@@ -155,6 +157,7 @@ pub(crate) fn spawn(
                     docs.trim = false;
                     // The publish buffer keeps the size of the largest document's diagnostics.
                     docs.json.shrink_to(JSON_KEEP);
+                    session.frames.clear();
                     release_free_memory();
                 }
             }
@@ -224,7 +227,7 @@ fn analyse_and_publish(session: &Session, uri: &Uri, docs: &mut Docs) {
             uri: snap.uri,
             open_seq: snap.open_seq,
             version: snap.version,
-            frame: frame(&docs.json),
+            frame: session.frames.frame(&docs.json),
         });
         return;
     }
@@ -268,46 +271,17 @@ fn run_incremental(
     findings
 }
 
-/// A JSON-RPC body framed for the output writer.
-fn frame(body: &str) -> Vec<u8> {
-    use std::io::Write;
-    let mut out = Vec::with_capacity(body.len() + 32);
-    let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
-    out.extend_from_slice(body.as_bytes());
-    out
-}
-
-/// Sends a `publishDiagnostics` frame through the raw output when there is one (so that every
-/// publish takes the same path, in order), else through tower-lsp's client.
+/// Sends an unversioned `publishDiagnostics` through tower-lsp's client (the raw output, when
+/// there is one, never reaches the publisher task: [`Session::send`] writes there directly).
 async fn publish_other(session: &Session, uri: Uri, diagnostics: Vec<Diagnostic>) {
-    if let Some(raw) = session.raw_output() {
-        let message = serde_json::json!({
-            "jsonrpc": "2.0",
-            "method": "textDocument/publishDiagnostics",
-            "params": {"uri": uri, "diagnostics": diagnostics},
-        });
-        let _ = raw.send(frame(&message.to_string()));
-    } else {
-        session
-            .client
-            .publish_diagnostics(uri, diagnostics, None)
-            .await
-    }
+    session
+        .client
+        .publish_diagnostics(uri, diagnostics, None)
+        .await
 }
 
-/// The version gate, checked and recorded under the document's lock right before sending:
-/// whether diagnostics of `version` (of the opening `open_seq`) may be published now.
-fn pass_gate(session: &Session, uri: &Uri, open_seq: u64, version: i32) -> bool {
-    match session.docs.get_mut(uri) {
-        Some(mut d) if may_publish(&d, open_seq, version) => {
-            d.last_published = Some(version);
-            true
-        }
-        _ => false,
-    }
-}
-
-/// The one task that sends `textDocument/publishDiagnostics`, in the order analyses finished.
+/// The one task that sends `textDocument/publishDiagnostics` through tower-lsp's client (when
+/// the server runs without its own framing layer), in the order analyses finished.
 pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::UnboundedReceiver<Publish>) {
     while let Some(message) = rx.recv().await {
         match message {
@@ -317,24 +291,15 @@ pub(crate) async fn run_publisher(session: Arc<Session>, mut rx: mpsc::Unbounded
                 version,
                 diagnostics,
             } => {
-                if pass_gate(&session, &uri, open_seq, version) {
+                if session.pass_gate(&uri, open_seq, version) {
                     session
                         .client
                         .publish_diagnostics(uri, diagnostics, Some(version))
                         .await;
                 }
             }
-            Publish::Frame {
-                uri,
-                open_seq,
-                version,
-                frame,
-            } => {
-                let allowed = pass_gate(&session, &uri, open_seq, version);
-                if let (true, Some(raw)) = (allowed, session.raw_output()) {
-                    let _ = raw.send(frame);
-                }
-            }
+            // Frames are made only for the raw output, which `Session::send` writes to itself.
+            Publish::Frame { .. } => {}
             Publish::Clear { uri } => publish_other(&session, uri, Vec::new()).await,
             Publish::File { uri, diagnostics } => publish_other(&session, uri, diagnostics).await,
         }
