@@ -124,22 +124,13 @@ fn shift(r: &mut Range<usize>, old_start: usize, new_start: usize) {
     r.end = r.end - old_start + new_start;
 }
 
-/// Whether the root child of the old tree at `old` (its range there) has the same nodes as
-/// `new`, one by one in the same order: kinds (aliases included), extents relative to the item,
-/// fields, and the extra and missing flags. With the same text, that is all a rule can see.
-/// Below a pair of nodes that hold the same subtree, nothing is compared: it is the same data.
-fn same_nodes(old_root: Node<'_>, old: &Range<usize>, new: Node<'_>) -> bool {
-    let mut c = old_root.walk();
-    if c.goto_first_child_for_byte(old.start).is_none() {
-        return false;
-    }
-    while c.node().byte_range() != *old {
-        if c.node().start_byte() > old.start || !c.goto_next_sibling() {
-            return false;
-        }
-    }
-    let (mut a, mut b) = (c.node().walk(), new.walk());
-    let (from, to) = (old.start, new.start_byte());
+/// Whether the old tree's item `old` has the same nodes as `new`, one by one in the same order:
+/// kinds (aliases included), extents relative to the item, fields, and the extra and missing
+/// flags. With the same text, that is all a rule can see. Below a pair of nodes that hold the
+/// same subtree, nothing is compared: it is the same data.
+fn same_nodes(old: Node<'_>, new: Node<'_>) -> bool {
+    let (mut a, mut b) = (old.walk(), new.walk());
+    let (from, to) = (old.start_byte(), new.start_byte());
     loop {
         let (x, y) = (a.node(), b.node());
         if x.kind_id() != y.kind_id()
@@ -170,6 +161,23 @@ fn same_nodes(old_root: Node<'_>, old: &Range<usize>, new: Node<'_>) -> bool {
             b.goto_parent();
         }
     }
+}
+
+/// The named children of `node`, read with one cursor.
+fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::with_capacity(node.named_child_count());
+    let mut c = node.walk();
+    if c.goto_first_child() {
+        loop {
+            if c.node().is_named() {
+                out.push(c.node());
+            }
+            if !c.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The identity of the subtree behind `node`, the same in a tree reparsed from an old one when
@@ -304,6 +312,9 @@ pub fn analyze_incremental(
     // Each new item's [`kids_of`], when it was needed (its subtree is not the old one's).
     let mut kids: Vec<u64> = vec![0; nodes.capacity()];
     let mut next_old = 0;
+    // The old tree's items, read with one cursor the first time one is compared node by node
+    // (indexed like `old_items`: an analysis keeps one item per named child of the root).
+    let mut old_nodes: Option<Vec<Node<'_>>> = None;
     for &node in children.iter().filter(|n| n.is_named()) {
         let range = node.byte_range();
         let lines = lines_of(bytes, &range);
@@ -329,7 +340,12 @@ pub fn analyze_incremental(
                 && (it.subtree == subtree_of(node) || {
                     let k = kids_of(node);
                     kids[nodes.len()] = k;
-                    it.kids == k || old_root.is_some_and(|r| same_nodes(r, &it.range, node))
+                    it.kids == k
+                        || old_root.is_some_and(|r| {
+                            let olds = old_nodes.get_or_insert_with(|| named_children(r));
+                            olds.get(next_old)
+                                .is_some_and(|&o| o.byte_range() == it.range && same_nodes(o, node))
+                        })
                 })
         };
         matched.push(clean.then_some(next_old));
@@ -790,12 +806,16 @@ mod tests {
         let (ok, nk) = (kids(o), kids(n));
         for (x, y) in ok.iter().zip(&nk) {
             assert_ne!(subtree_of(*x), subtree_of(*y));
-            assert!(same_nodes(o, &x.byte_range(), *y), "{}", x.kind());
+            assert!(same_nodes(*x, *y), "{}", x.kind());
         }
         // Same kind and length, other nodes: `1` is a literal, `x` an identifier.
-        assert!(!same_nodes(o, &ok[1].byte_range(), nk[3]));
-        // No old item there.
-        assert!(!same_nodes(o, &(2..9), nk[0]));
+        assert!(!same_nodes(ok[1], nk[3]));
+        assert!(!same_nodes(ok[0], nk[1]), "other kinds");
+        assert_eq!(
+            named_children(o),
+            ok,
+            "one cursor pass finds the same items"
+        );
     }
 
     #[test]
