@@ -29,7 +29,7 @@
 use std::ops::Range;
 use std::rc::Rc;
 
-use tree_sitter::{InputEdit, Node, Tree};
+use tree_sitter::{InputEdit, Node, Tree, TreeCursor};
 
 use super::parts::{part_in, AnyPart, ItemTable, KeyDep, PartKey, PartSlots};
 use super::{Analysis, Call, Finding, Limits, Settings, Sink, Walker};
@@ -127,9 +127,16 @@ fn shift(r: &mut Range<usize>, old_start: usize, new_start: usize) {
 /// Whether the old tree's item `old` has the same nodes as `new`, one by one in the same order:
 /// kinds (aliases included), extents relative to the item, fields, and the extra and missing
 /// flags. With the same text, that is all a rule can see. Below a pair of nodes that hold the
-/// same subtree, nothing is compared: it is the same data.
-fn same_nodes(old: Node<'_>, new: Node<'_>) -> bool {
-    let (mut a, mut b) = (old.walk(), new.walk());
+/// same subtree, nothing is compared: it is the same data. `a` and `b` are cursors of the two
+/// trees, reset here (kept by the caller for their buffers).
+fn same_nodes<'o, 'n>(
+    a: &mut TreeCursor<'o>,
+    b: &mut TreeCursor<'n>,
+    old: Node<'o>,
+    new: Node<'n>,
+) -> bool {
+    a.reset(old);
+    b.reset(new);
     let (from, to) = (old.start_byte(), new.start_byte());
     loop {
         let (x, y) = (a.node(), b.node());
@@ -203,12 +210,12 @@ fn subtree_of(node: Node<'_>) -> u64 {
 /// around the same children, which is then the same item. The identities are those of subtrees
 /// that the kept tree holds (the item's own, or its old children), so an equal value is not an
 /// address reused by a new subtree; it is a 64-bit hash, so two different lists of children
-/// compare equal with a chance of about 2^-64.
-fn kids_of(node: Node<'_>) -> u64 {
+/// compare equal with a chance of about 2^-64. `c` is a cursor of `node`'s tree, reset here.
+fn kids_of<'t>(c: &mut TreeCursor<'t>, node: Node<'t>) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut h = DefaultHasher::new();
     let start = node.start_byte();
-    let mut c = node.walk();
+    c.reset(node);
     if c.goto_first_child() {
         loop {
             let n = c.node();
@@ -302,7 +309,9 @@ pub fn analyze_incremental(
             }
         }
     }
-    drop(cursor);
+    // `cursor` is kept for its buffer: it hashes and compares items below, and the old tree
+    // gets one of its own the first time an item is compared node by node.
+    let mut old_cursor: Option<TreeCursor<'_>> = None;
 
     // The new items, each with the old item it is a clean copy of, if any.
     let mut nodes = Vec::with_capacity(root.named_child_count());
@@ -338,13 +347,15 @@ pub fn analyze_incremental(
                 && !node.is_error()
                 && !node.is_missing()
                 && (it.subtree == subtree_of(node) || {
-                    let k = kids_of(node);
+                    let k = kids_of(&mut cursor, node);
                     kids[nodes.len()] = k;
                     it.kids == k
                         || old_root.is_some_and(|r| {
                             let olds = old_nodes.get_or_insert_with(|| named_children(r));
-                            olds.get(next_old)
-                                .is_some_and(|&o| o.byte_range() == it.range && same_nodes(o, node))
+                            olds.get(next_old).is_some_and(|&o| {
+                                let a = old_cursor.get_or_insert_with(|| o.walk());
+                                o.byte_range() == it.range && same_nodes(a, &mut cursor, o, node)
+                            })
                         })
                 })
         };
@@ -353,6 +364,7 @@ pub fn analyze_incremental(
         nodes.push(node);
         item_lines.push(lines);
     }
+    w.put_cursor(cursor);
     // The parts of clean items carry over; the unmatched old items keep theirs in `old_parts`
     // to compare with what replaced them.
     let slots = matched
@@ -584,12 +596,15 @@ fn walk_item<'t>(
     out.findings.extend(sink.findings.iter().cloned());
     out.errors.extend(sink.errors.iter().cloned());
     out.global.append(&mut sink.global);
+    let mut cursor = w.cursor(node);
+    let kids = kids_of(&mut cursor, node);
+    w.put_cursor(cursor);
     Item {
         range,
         lines,
         kind: node.kind_id(),
         subtree: subtree_of(node),
-        kids: kids_of(node),
+        kids,
         findings: sink.findings,
         errors: sink.errors,
         mixed: sink.calls.iter().any(|c| c.item_memo),
@@ -726,9 +741,20 @@ fn shift_findings_after(findings: &mut [Finding], from: usize, to: usize) {
 
 /// Pushes the frames from `item` (the stack's top) down to the node of `call`, and returns it.
 fn descend_to<'t>(w: &mut Walker<'_, 't>, item: Node<'t>, call: &Call) -> Option<Node<'t>> {
+    let mut cursor = w.cursor(item);
+    let found = descend_with(w, &mut cursor, call);
+    w.put_cursor(cursor);
+    found
+}
+
+/// [`descend_to`] with `cursor` at the item.
+fn descend_with<'t>(
+    w: &mut Walker<'_, 't>,
+    cursor: &mut TreeCursor<'t>,
+    call: &Call,
+) -> Option<Node<'t>> {
     let depth = call.depth as usize;
     let r = &call.range;
-    let mut cursor = item.walk();
     loop {
         let node = cursor.node();
         if w.stack.len() == depth {
@@ -746,7 +772,7 @@ fn descend_to<'t>(w: &mut Walker<'_, 't>, item: Node<'t>, call: &Call) -> Option
                 return None;
             }
         }
-        w.push(&cursor);
+        w.push(cursor);
     }
 }
 
@@ -804,13 +830,18 @@ mod tests {
             r.named_children(&mut c).collect()
         }
         let (ok, nk) = (kids(o), kids(n));
+        // One pair of cursors for every comparison, as the analysis keeps them: each starts
+        // where the last one left its cursors (deep inside an item, or after a mismatch).
+        let (mut a, mut b) = (o.walk(), n.walk());
+        let mut same = |x, y| same_nodes(&mut a, &mut b, x, y);
+        assert!(!same(ok[1], nk[3]), "`1` is a literal, `x` an identifier");
         for (x, y) in ok.iter().zip(&nk) {
             assert_ne!(subtree_of(*x), subtree_of(*y));
-            assert!(same_nodes(*x, *y), "{}", x.kind());
+            assert!(same(*x, *y), "{}", x.kind());
         }
         // Same kind and length, other nodes: `1` is a literal, `x` an identifier.
-        assert!(!same_nodes(ok[1], nk[3]));
-        assert!(!same_nodes(ok[0], nk[1]), "other kinds");
+        assert!(!same(ok[1], nk[3]));
+        assert!(!same(ok[0], nk[1]), "other kinds");
         assert_eq!(
             named_children(o),
             ok,

@@ -555,6 +555,10 @@ pub(crate) struct Walker<'a, 't> {
     pub stack: Vec<Frame<'t>>,
     /// [`Walker::walk_subtree`]'s count of siblings left per level (kept for its buffer).
     left: Vec<u32>,
+    /// A tree cursor kept for its stack buffer: `Node::walk` allocates one per call, and an
+    /// incremental analysis walks, hashes and compares items with cursors (see
+    /// [`Walker::cursor`]).
+    cursor: Option<tree_sitter::TreeCursor<'t>>,
 }
 
 impl<'a, 't> Walker<'a, 't> {
@@ -592,7 +596,25 @@ impl<'a, 't> Walker<'a, 't> {
             failures: Vec::new(),
             stack: Vec::with_capacity(64),
             left: Vec::with_capacity(64),
+            cursor: None,
         }
+    }
+
+    /// A cursor at `node`: the kept one, reset, or a new one. Give it back with
+    /// [`Walker::put_cursor`] so that the next caller reuses its buffer.
+    pub fn cursor(&mut self, node: Node<'t>) -> tree_sitter::TreeCursor<'t> {
+        match self.cursor.take() {
+            Some(mut c) => {
+                c.reset(node);
+                c
+            }
+            None => node.walk(),
+        }
+    }
+
+    /// Keeps `cursor` for the next [`Walker::cursor`].
+    pub fn put_cursor(&mut self, cursor: tree_sitter::TreeCursor<'t>) {
+        self.cursor = Some(cursor);
     }
 
     /// Starts the stack at the root.
@@ -759,7 +781,18 @@ impl<'a, 't> Walker<'a, 't> {
     /// rule can find anything in ([`OpaqueKinds`], e.g. Rust token trees and strings) are not
     /// entered unless they hold a syntax error.
     pub fn walk_subtree(&mut self, start: Node<'t>, sink: &mut Sink) {
-        let mut cursor = start.walk();
+        let mut cursor = self.cursor(start);
+        self.walk_with(start, &mut cursor, sink);
+        self.put_cursor(cursor);
+    }
+
+    /// [`Walker::walk_subtree`] with `cursor` at `start`.
+    fn walk_with(
+        &mut self,
+        start: Node<'t>,
+        cursor: &mut tree_sitter::TreeCursor<'t>,
+        sink: &mut Sink,
+    ) {
         let n = start.child_count();
         if !self.visit(start, sink) || !self.enters(start, n) || !cursor.goto_first_child() {
             return;
@@ -775,7 +808,7 @@ impl<'a, 't> Walker<'a, 't> {
             let node = cursor.node();
             let n = node.child_count();
             if !self.skips_leaf(node, n) {
-                self.push_node(node, &cursor);
+                self.push_node(node, cursor);
                 if self.visit(node, sink) && self.enters(node, n) && cursor.goto_first_child() {
                     left.push(n - 1);
                     continue;
