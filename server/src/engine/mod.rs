@@ -302,7 +302,7 @@ impl<'a, 't> Ctx<'a, 't> {
 
     /// A value computed once per analysis from the parts of type `T` (e.g. an index of them by
     /// name), with the same dependency as [`Ctx::parts`]. Keyed by `D`'s type.
-    pub fn parts_memo<T: ItemPart, D: Any>(&self, f: impl FnOnce(&Parts<T>) -> D) -> Rc<D> {
+    pub fn parts_memo<T: ItemPart, D: Any>(&self, f: impl FnOnce(&Rc<Parts<T>>) -> D) -> Rc<D> {
         self.note_part::<T>();
         parts::derived::<T, D>(self.items, self.src, f)
     }
@@ -317,7 +317,7 @@ impl<'a, 't> Ctx<'a, 't> {
 
     /// A value computed once per analysis beside the parts of type `T`, with no dependency of
     /// its own (see [`Ctx::parts_by_key`]): a cache of answers whose keys the check declares.
-    pub fn parts_cache<T: KeyedPart, D: Any>(&self, f: impl FnOnce(&Parts<T>) -> D) -> Rc<D> {
+    pub fn parts_cache<T: KeyedPart, D: Any>(&self, f: impl FnOnce(&Rc<Parts<T>>) -> D) -> Rc<D> {
         parts::derived::<T, D>(self.items, self.src, f)
     }
 

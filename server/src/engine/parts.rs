@@ -59,6 +59,11 @@ impl<T> Parts<T> {
         self.items.iter().map(|(r, p)| (r.clone(), &**p))
     }
 
+    /// The part of the `i`-th item, in file order.
+    pub fn part(&self, i: usize) -> &T {
+        &self.items[i].1
+    }
+
     /// The number of items.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -237,11 +242,12 @@ pub(crate) fn parts<T: ItemPart>(items: &dyn ItemSource, src: &str) -> Rc<Parts<
     })
 }
 
-/// A value computed once per analysis from the parts of type `T`, keyed by `D`.
+/// A value computed once per analysis from the parts of type `T`, keyed by `D`. `f` gets the
+/// shared parts, so that `D` can keep them and point into them instead of copying them.
 pub(crate) fn derived<T: ItemPart, D: Any>(
     items: &dyn ItemSource,
     src: &str,
-    f: impl FnOnce(&Parts<T>) -> D,
+    f: impl FnOnce(&Rc<Parts<T>>) -> D,
 ) -> Rc<D> {
     super::slot(items.assembled(), || f(&parts::<T>(items, src)))
 }

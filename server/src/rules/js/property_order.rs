@@ -222,7 +222,7 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
             }
         }
     } else {
-        let seen = cx.parts_memo::<Shapes, FirstSeen>(first_seen);
+        let seen = cx.parts_memo::<Shapes, FirstSeen>(|p| first_seen(p));
         let Some(first) = seen.0.borrow().get(&set).copied() else {
             return;
         };

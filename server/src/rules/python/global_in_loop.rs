@@ -439,7 +439,7 @@ pub(crate) fn global_in_loop(node: Node, cx: &mut Ctx) {
     let import_kind = if scope.bindings(base_name).next().is_some() {
         None
     } else {
-        module_names(cx).bindings(base_name).first().map(|b| b.kind)
+        module_names(cx).bindings(base_name).next().map(|b| b.kind)
     };
     let what = match import_kind {
         Some("import_statement") if receiver_text == base_name => "module attribute",

@@ -485,17 +485,18 @@ fn stdlib_dataclass<'t>(dec: Node<'t>, cx: &Ctx) -> Option<Option<Node<'t>>> {
     let text = cx.text(callee);
     let module = module_names(cx);
     let imported_from = |name: &str, module_name: &str| {
-        let bindings = module.bindings(name);
-        bindings.iter().all(|b| {
-            b.kind == "import_from_statement"
-                && b.import
-                    .as_deref()
-                    .is_some_and(|t| t.starts_with(&format!("from {module_name} import")))
-        }) && !bindings.is_empty()
+        let mut bindings = module.bindings(name).peekable();
+        bindings.peek().is_some()
+            && bindings.all(|b| {
+                b.kind == "import_from_statement"
+                    && b.import
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with(&format!("from {module_name} import")))
+            })
     };
     let ok = match text {
         "dataclass" => imported_from("dataclass", "dataclasses"),
-        "dataclasses.dataclass" => module.bindings("dataclasses").first().is_some_and(|b| {
+        "dataclasses.dataclass" => module.bindings("dataclasses").next().is_some_and(|b| {
             b.kind == "import_statement"
                 && b.import
                     .as_deref()
@@ -552,7 +553,7 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
         }
     }
     // Bases: `object` or classes of this file that are slotted all the way up.
-    let classes = cx.parts_memo::<ClassParts, Classes>(Classes::build);
+    let classes = cx.parts_memo::<ClassParts, Classes>(|p| Classes::build(p));
     let mut inherited: Vec<String> = Vec::new();
     for base in &info.bases {
         match base.as_deref() {

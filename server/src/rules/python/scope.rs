@@ -652,28 +652,51 @@ impl ItemPart for ModuleBinds {
 }
 
 /// The module's bindings by name, assembled from the items' [`ModuleBinds`] once per analysis.
-#[derive(Default)]
-pub struct ModuleNames(HashMap<Box<str>, Vec<ModuleBinding>>);
+///
+/// It points into the parts instead of copying them: one sorted index of (name hash, item,
+/// binding), one buffer per analysis however many names the module binds. A map of copied names
+/// cost two allocations per module-level name on every analysis that asked.
+pub struct ModuleNames {
+    parts: Rc<Parts<ModuleBinds>>,
+    /// Every binding as (hash of its name, item, index in the item's part), sorted: the
+    /// bindings of a name are a run, in source order.
+    index: Vec<(u64, u32, u32)>,
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
+}
 
 impl ModuleNames {
-    fn build(parts: &Parts<ModuleBinds>) -> ModuleNames {
-        let mut names: HashMap<Box<str>, Vec<ModuleBinding>> = HashMap::new();
-        for (_, part) in parts.iter() {
-            for b in &part.0 {
-                names.entry(b.name.clone()).or_default().push(b.clone());
+    fn build(parts: &Rc<Parts<ModuleBinds>>) -> ModuleNames {
+        let mut index = Vec::with_capacity(parts.iter().map(|(_, p)| p.0.len()).sum());
+        for (i, (_, part)) in parts.iter().enumerate() {
+            for (j, b) in part.0.iter().enumerate() {
+                index.push((name_hash(&b.name), i as u32, j as u32));
             }
         }
-        ModuleNames(names)
+        index.sort_unstable();
+        ModuleNames {
+            parts: parts.clone(),
+            index,
+        }
     }
 
     /// The module's bindings of `name`, in source order.
-    pub fn bindings(&self, name: &str) -> &[ModuleBinding] {
-        self.0.get(name).map_or(&[], |v| v.as_slice())
+    pub fn bindings<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s ModuleBinding> + 's {
+        let h = name_hash(name);
+        let from = self.index.partition_point(|e| e.0 < h);
+        self.index[from..]
+            .iter()
+            .take_while(move |e| e.0 == h)
+            .map(|&(_, i, j)| &self.parts.part(i as usize).0[j as usize])
+            .filter(move |b| &*b.name == name)
     }
 
     /// Whether the module binds `name`.
     pub fn binds(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+        self.bindings(name).next().is_some()
     }
 }
 
