@@ -59,6 +59,12 @@ impl<T> Parts<T> {
         self.items.iter().map(|(r, p)| (r.clone(), &**p))
     }
 
+    /// Parts made by hand, for the unit tests of derived values.
+    #[cfg(test)]
+    pub(crate) fn from_items(items: Vec<(Range<usize>, Rc<T>)>) -> Self {
+        Self { items }
+    }
+
     /// The part of the `i`-th item, in file order.
     pub fn part(&self, i: usize) -> &T {
         &self.items[i].1

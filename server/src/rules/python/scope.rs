@@ -795,6 +795,41 @@ mod tests {
         let os = binds().find(|b| &*b.name == "os").unwrap();
         assert_eq!(os.import.as_deref(), Some("import os"));
         assert_eq!(binds().find(|b| &*b.name == "x").unwrap().import, None);
+
+        // The index over the parts gives every name's bindings, in source order across items.
+        let shared: Vec<_> = root
+            .named_children(&mut c)
+            .map(|item| (item.byte_range(), Rc::new(ModuleBinds::compute(item, src))))
+            .collect();
+        let names = ModuleNames::build(&Rc::new(Parts::from_items(shared)));
+        for n in ["os", "x", "f", "C", "l", "a", "y", "nothing", ""] {
+            let got: Vec<&str> = names.bindings(n).map(|b| b.kind).collect();
+            let want: Vec<&str> = binds().filter(|b| &*b.name == n).map(|b| b.kind).collect();
+            assert_eq!(got, want, "{n}");
+            assert_eq!(names.binds(n), !want.is_empty(), "{n}");
+        }
+    }
+
+    #[test]
+    fn module_names_keep_source_order_across_items() {
+        let src = "x = 1\nimport os as x\ndef x(): pass\nclass D: pass\n";
+        let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
+        let root = tree.root_node();
+        let mut c = root.walk();
+        let parts: Vec<_> = root
+            .named_children(&mut c)
+            .map(|item| (item.byte_range(), Rc::new(ModuleBinds::compute(item, src))))
+            .collect();
+        let names = ModuleNames::build(&Rc::new(Parts::from_items(parts)));
+        let kinds: Vec<&str> = names.bindings("x").map(|b| b.kind).collect();
+        assert_eq!(
+            kinds,
+            ["assignment", "import_statement", "function_definition"]
+        );
+        assert!(
+            names.binds("D") && !names.binds("os"),
+            "`os` is bound as `x`"
+        );
     }
 
     #[test]
