@@ -3,11 +3,12 @@
 //! `slots=True`).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use tree_sitter::Node;
 
 use crate::engine::{Ctx, Edit, Fix, ItemPart, Parts};
-use crate::rules::python::scope::module_names;
+use crate::rules::python::scope::{module_names, name_hash};
 use crate::rules::python::syntax::{indent_of, line_end, statements, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
 
@@ -104,50 +105,64 @@ impl ItemPart for ClassParts {
     }
 }
 
-/// Every class in the file, assembled from the items' [`ClassParts`] once per analysis.
+/// Every class in the file, indexed over the items' [`ClassParts`] once per analysis: two
+/// sorted buffers of (name hash, item, class in the item) point into the shared parts, so no
+/// class is copied.
 struct Classes {
-    /// In source order.
-    list: Vec<ClassInfo>,
-    /// Name → (index of its only class, or `None` when defined more than once).
-    by_name: HashMap<String, Option<usize>>,
-    /// Base name → the classes that list it.
-    subclasses: HashMap<String, Vec<usize>>,
+    parts: Rc<Parts<ClassParts>>,
+    /// By class name: the classes of a name are a run, in source order.
+    by_name: Vec<(u64, u32, u32)>,
+    /// By base name: the classes listing it.
+    by_base: Vec<(u64, u32, u32)>,
 }
 
 impl Classes {
-    fn build(parts: &Parts<ClassParts>) -> Classes {
-        let list: Vec<ClassInfo> = parts
-            .iter()
-            .flat_map(|(_, p)| p.0.iter().cloned())
-            .collect();
-        let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
-        let mut subclasses: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, c) in list.iter().enumerate() {
-            by_name
-                .entry(c.name.clone())
-                .and_modify(|e| *e = None)
-                .or_insert(Some(i));
-            for b in c.bases.iter().flatten() {
-                let subs = subclasses.entry(b.clone()).or_default();
-                if subs.last() != Some(&i) {
-                    subs.push(i);
+    fn build(parts: &Rc<Parts<ClassParts>>) -> Classes {
+        let count = parts.iter().map(|(_, p)| p.0.len()).sum();
+        let mut by_name = Vec::with_capacity(count);
+        let mut by_base = Vec::with_capacity(count);
+        for (i, (_, part)) in parts.iter().enumerate() {
+            for (j, c) in part.0.iter().enumerate() {
+                by_name.push((name_hash(&c.name), i as u32, j as u32));
+                for b in c.bases.iter().flatten() {
+                    by_base.push((name_hash(b), i as u32, j as u32));
                 }
             }
         }
+        by_name.sort_unstable();
+        by_base.sort_unstable();
         Classes {
-            list,
+            parts: parts.clone(),
             by_name,
-            subclasses,
+            by_base,
         }
     }
 
+    /// The classes whose entry in `index` hashes like `name` (the caller compares names).
+    fn run<'s>(
+        &'s self,
+        index: &'s [(u64, u32, u32)],
+        name: &str,
+    ) -> impl Iterator<Item = &'s ClassInfo> + 's {
+        let h = name_hash(name);
+        let from = index.partition_point(|e| e.0 < h);
+        index[from..]
+            .iter()
+            .take_while(move |e| e.0 == h)
+            .map(|&(_, i, j)| &self.parts.part(i as usize).0[j as usize])
+    }
+
+    /// The only class called `name`: `None` when unknown, or defined twice (cannot tell which).
     fn by_name(&self, name: &str) -> Option<&ClassInfo> {
-        // Unknown, or defined twice (cannot tell which): `None`.
-        self.by_name
-            .get(name)
-            .copied()
-            .flatten()
-            .map(|i| &self.list[i])
+        let mut named = self.run(&self.by_name, name).filter(|c| c.name == name);
+        let first = named.next()?;
+        named.next().is_none().then_some(first)
+    }
+
+    /// The classes that list `name` among their bases.
+    fn subclasses<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s ClassInfo> + 's {
+        self.run(&self.by_base, name)
+            .filter(move |c| c.bases.iter().flatten().any(|b| b == name))
     }
 
     /// The slot names of `name` and all its bases, when the whole chain up to `object` is
@@ -553,7 +568,7 @@ pub(crate) fn missing_slots(node: Node, cx: &mut Ctx) {
         }
     }
     // Bases: `object` or classes of this file that are slotted all the way up.
-    let classes = cx.parts_memo::<ClassParts, Classes>(|p| Classes::build(p));
+    let classes = cx.parts_memo::<ClassParts, Classes>(Classes::build);
     let mut inherited: Vec<String> = Vec::new();
     for base in &info.bases {
         match base.as_deref() {
@@ -735,15 +750,9 @@ fn annotated_names<'s>(body: Node, src: &'s str) -> Vec<&'s str> {
 /// instances keep a `__dict__`, so slots on the base save nothing for them, and the ones that
 /// add attributes would need them), or mixes `name` with other bases (layout conflicts).
 fn has_unslotted_subclass(classes: &Classes, name: &str) -> bool {
-    classes
-        .subclasses
-        .get(name)
-        .map_or(&[][..], |v| v.as_slice())
-        .iter()
-        .map(|&i| &classes.list[i])
-        .any(|sub| {
-            sub.bases.len() > 1 || sub.has_keywords || (sub.slots.is_none() && !sub.slots_dataclass)
-        })
+    classes.subclasses(name).any(|sub| {
+        sub.bases.len() > 1 || sub.has_keywords || (sub.slots.is_none() && !sub.slots_dataclass)
+    })
 }
 
 /// The edit adding `__slots__ = …` as the first statement of the class body (after its
@@ -782,7 +791,40 @@ fn slots_edit(body: Node, src: &str, listed: &str) -> Option<Edit> {
 
 #[cfg(test)]
 mod tests {
+    use std::rc::Rc;
+
+    use super::{ClassParts, Classes};
+    use crate::document::{parse_str, DEFAULT_PARSE_BUDGET};
+    use crate::engine::{ItemPart, Parts};
+    use crate::language::Lang;
     use crate::rules::test_support::check;
+
+    #[test]
+    fn classes_index_names_and_bases_across_items() {
+        let src = "class A:\n    __slots__ = ()\nclass B(A): pass\nif x:\n    class C(A, B):\n        class A: pass\nclass D(object): pass\nclass E(D, D): pass\n";
+        let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
+        let root = tree.root_node();
+        let mut c = root.walk();
+        let parts: Vec<_> = root
+            .named_children(&mut c)
+            .map(|item| (item.byte_range(), Rc::new(ClassParts::compute(item, src))))
+            .collect();
+        let classes = Classes::build(&Rc::new(Parts::from_items(parts)));
+        // `A` is defined twice (one nested in `C`): which one a base means is unknown.
+        assert!(classes.by_name("A").is_none());
+        assert_eq!(classes.by_name("B").map(|c| c.bases.len()), Some(1));
+        assert!(classes.by_name("D").is_some() && classes.by_name("Z").is_none());
+        let subs = |n: &str| {
+            classes
+                .subclasses(n)
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(subs("A"), ["B", "C"], "source order, across items");
+        assert_eq!(subs("B"), ["C"]);
+        assert!(subs("C").is_empty() && subs("").is_empty());
+        assert!(subs("D").iter().all(|n| *n == "E") && !subs("D").is_empty());
+    }
 
     #[test]
     fn plain_class() {

@@ -663,7 +663,8 @@ pub struct ModuleNames {
     index: Vec<(u64, u32, u32)>,
 }
 
-fn name_hash(name: &str) -> u64 {
+/// The hash of a name in the sorted indexes over parts (ties are compared by name on lookup).
+pub(crate) fn name_hash(name: &str) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
     BuildHasherDefault::<DefaultHasher>::default().hash_one(name)
 }
