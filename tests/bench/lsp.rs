@@ -498,8 +498,28 @@ fn engine(args: &[String]) {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
-    let places = edit_places(&text);
-    for &at in places.iter().cycle().take(places.len() * rounds) {
+    let mut places = edit_places(&text);
+    // ENGINE_PLACES=3,17 keeps those edit places only (indices into the 100), to profile one
+    // kind of edit; ENGINE_PER_EDIT=1 prints each edit's place and, with `count-allocs`, its
+    // allocations to stderr, to find them.
+    if let Ok(keep) = std::env::var("ENGINE_PLACES") {
+        let keep: Vec<usize> = keep
+            .split(',')
+            .filter_map(|i| i.trim().parse().ok())
+            .collect();
+        places = keep
+            .iter()
+            .filter_map(|&i| places.get(i).copied())
+            .collect();
+        assert!(!places.is_empty(), "ENGINE_PLACES names no edit place");
+    }
+    let per_edit = std::env::var_os("ENGINE_PER_EDIT").is_some();
+    for (n, &at) in places
+        .iter()
+        .cycle()
+        .take(places.len() * rounds)
+        .enumerate()
+    {
         for insert in [true, false] {
             let t = Instant::now();
             if insert {
@@ -529,6 +549,15 @@ fn engine(args: &[String]) {
             rules.push(t1.elapsed().as_secs_f64() * 1e3);
             #[cfg(feature = "count-allocs")]
             allocs.push(heap_audit::alloc_count::counts().0 - a0);
+            if per_edit {
+                let line = text[..at].matches('\n').count() + 1;
+                eprintln!(
+                    "edit {} line {line} {}: {:?} allocs",
+                    n % places.len(),
+                    if insert { "insert" } else { "delete" },
+                    allocs.last()
+                );
+            }
             if let Some(st) = state.as_ref().map(|s| s.stats()) {
                 walked += st.walked;
                 reused += st.reused;
