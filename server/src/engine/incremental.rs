@@ -32,7 +32,7 @@ use std::rc::Rc;
 use tree_sitter::{InputEdit, Node, Tree, TreeCursor};
 
 use super::parts::{part_in, AnyPart, ItemTable, KeyDep, PartKey, PartSlots};
-use super::{Analysis, Call, Finding, Limits, Settings, Sink, Walker};
+use super::{Analysis, Call, Finding, Limits, Peer, Settings, Sink, Walker};
 use crate::language::Lang;
 
 /// What one item's last analysis left: its findings that came from item-local checks, its syntax
@@ -371,13 +371,13 @@ pub fn analyze_incremental(
         .iter()
         .map(|m| m.map_or_else(Vec::new, |j| std::mem::take(&mut old_parts[j])))
         .collect();
-    let mut cutoff = Cutoff::new(&matched, old_items.len(), old_parts);
+    let mut cutoff = Cutoff::new(matched, old_items.len(), old_parts);
     w.items = ItemTable::with_items(root, nodes, slots);
 
     // The root's own checks: never cached.
     w.visit(root, &mut out);
     items.clear();
-    items.reserve(matched.len());
+    items.reserve(cutoff.matched.len());
     let mut i = 0;
     for (k, &node) in children.iter().enumerate() {
         let field = || fields.get(k).copied().flatten();
@@ -385,7 +385,7 @@ pub fn analyze_incremental(
             w.push_child_with(node, field);
             let range = node.byte_range();
             let lines = item_lines[i].clone();
-            let item = if let Some(j) = matched[i] {
+            let item = if let Some(j) = cutoff.matched[i] {
                 let mut it = std::mem::replace(&mut old_items[j], empty_item());
                 if it.subtree != subtree_of(node) {
                     it.kids = kids[i];
@@ -486,6 +486,8 @@ fn empty_item() -> Item {
 /// parts compare equal one by one (positions in parts are relative to their item, so an edit
 /// that only moved things inside an item leaves its part equal).
 struct Cutoff {
+    /// Each new item's old index, when it is a clean copy of that item ([`Peer`] checks).
+    matched: Vec<Option<usize>>,
     hunks: Vec<(Range<usize>, Range<usize>)>,
     /// The parts of the old items, indexed like them (emptied for the clean ones).
     old_parts: Vec<PartSlots>,
@@ -496,7 +498,7 @@ struct Cutoff {
 }
 
 impl Cutoff {
-    fn new(matched: &[Option<usize>], old_len: usize, old_parts: Vec<PartSlots>) -> Self {
+    fn new(matched: Vec<Option<usize>>, old_len: usize, old_parts: Vec<PartSlots>) -> Self {
         let mut hunks = Vec::new();
         let (mut old, mut new) = (0, 0);
         for (i, m) in matched.iter().enumerate() {
@@ -511,11 +513,23 @@ impl Cutoff {
             hunks.push((old..old_len, new..matched.len()));
         }
         Self {
+            matched,
             hunks,
             old_parts,
             known: Vec::new(),
             known_keyed: Vec::new(),
         }
+    }
+
+    /// Whether the item a check read ([`Ctx::item_at`]) is as it was: the new item at its index
+    /// is a clean copy of the old one there and starts on the same row.
+    fn peer_unchanged(&self, peer: Peer, table: &ItemTable<'_>) -> bool {
+        let i = peer.index as usize;
+        self.matched.get(i) == Some(&Some(i))
+            && table
+                .nodes()
+                .get(i)
+                .is_some_and(|n| n.start_position().row == peer.row as usize)
     }
 
     /// The part of type `id` the old item `j` had, if it was computed.
@@ -653,6 +667,7 @@ fn reuse_item<'t>(
                 .keyed()
                 .all(|d| cutoff.unchanged_for(d, &w.items, w.src))
             || c.head.is_some_and(|h| !w.head_unchanged(&h))
+            || c.peer.is_some_and(|p| !cutoff.peer_unchanged(p, &w.items))
     };
     let base = w.stack.len();
     // Find every node to run on first, so that on a miss nothing has run (checks may have
@@ -854,13 +869,13 @@ mod tests {
         // Old items 0..5; new items: old 0 clean, then one new item for old 1 and 2, old 3
         // clean, then two new items where old 4 was.
         let matched = [Some(0), None, Some(3), None, None];
-        let c = Cutoff::new(&matched, 5, vec![Vec::new(); 5]);
+        let c = Cutoff::new(matched.to_vec(), 5, vec![Vec::new(); 5]);
         assert_eq!(c.hunks, [(1..3, 1..2), (4..5, 3..5)]);
         // Nothing replaced: nothing to compare.
-        let c = Cutoff::new(&[Some(0), Some(1)], 2, vec![Vec::new(); 2]);
+        let c = Cutoff::new(vec![Some(0), Some(1)], 2, vec![Vec::new(); 2]);
         assert!(c.hunks.is_empty());
         // An item added at the start and one removed at the end.
-        let c = Cutoff::new(&[None, Some(0)], 2, vec![Vec::new(); 2]);
+        let c = Cutoff::new(vec![None, Some(0)], 2, vec![Vec::new(); 2]);
         assert_eq!(c.hunks, [(0..0, 0..1), (1..2, 2..2)]);
     }
 }

@@ -78,10 +78,14 @@ pub struct Ctx<'a, 't> {
     item_memo_used: &'a Cell<bool>,
     /// The file's top-level items and their parts ([`Ctx::parts`]).
     items: &'a dyn ItemSource,
+    /// The same items' nodes ([`Ctx::item_at`]).
+    item_nodes: &'a [Node<'t>],
     /// The part types this check read.
     parts_read: &'a Cell<Deps>,
     /// The file head this check read ([`Ctx::root_head`]).
     head_read: &'a Cell<Option<Head>>,
+    /// The other item this check read ([`Ctx::item_at`]).
+    peer_read: &'a Cell<Option<Peer>>,
     /// The heads' fingerprints in this analysis.
     heads: &'a RefCell<Vec<(TypeId, u64)>>,
     /// Incremental analysis records what this check reads.
@@ -149,6 +153,33 @@ impl<'a, 't> Ctx<'a, 't> {
             Some(_) => self.touched.set(true),
         }
         self.root
+    }
+
+    /// The top-level item holding byte `pos`, for a check that reads the nodes of one other
+    /// item and where it starts (e.g. names the line of a node there; its own item counts too
+    /// when the line is reported): the check depends on that item alone, not the whole file.
+    /// Incremental analysis runs it again when the item is not a clean copy of the one it read,
+    /// starts on another line, or has another index (items before it appeared or went). A
+    /// second item makes the check file-dependent, as [`Ctx::root`] does.
+    pub fn item_at(&self, pos: usize) -> Option<Node<'t>> {
+        let nodes = self.item_nodes;
+        let i = nodes
+            .partition_point(|n| n.start_byte() <= pos)
+            .checked_sub(1)?;
+        let node = nodes[i];
+        if pos >= node.end_byte() {
+            return None;
+        }
+        let peer = Peer {
+            index: i as u32,
+            row: node.start_position().row as u32,
+        };
+        match self.peer_read.get() {
+            None => self.peer_read.set(Some(peer)),
+            Some(p) if p == peer => {}
+            Some(_) => self.touched.set(true),
+        }
+        Some(node)
     }
 
     /// The top-level item (a named child of the root) that holds the current node, or the root
@@ -361,6 +392,14 @@ pub(crate) struct Head {
     pub value: u64,
 }
 
+/// The one other item a check read ([`Ctx::item_at`]): its index among the root's named
+/// children and the row it starts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Peer {
+    pub index: u32,
+    pub row: u32,
+}
+
 /// The fingerprint of head `key` in this analysis, computed once.
 fn head_value(
     heads: &RefCell<Vec<(TypeId, u64)>>,
@@ -509,6 +548,8 @@ pub(crate) struct Call {
     pub deps: Deps,
     /// The file head it read ([`Ctx::root_head`]).
     pub head: Option<Head>,
+    /// The other item it read ([`Ctx::item_at`]).
+    pub peer: Option<Peer>,
     /// Its findings, when it read parts only: kept as long as those parts are unchanged.
     pub findings: Vec<Finding>,
     /// It used the item memo ([`Ctx::item_memo`]), which only a walk of the whole item fills.
@@ -547,6 +588,7 @@ pub(crate) struct Walker<'a, 't> {
     pub items: ItemTable<'t>,
     parts_read: Cell<Deps>,
     head_read: Cell<Option<Head>>,
+    peer_read: Cell<Option<Peer>>,
     heads: RefCell<Vec<(TypeId, u64)>>,
     /// Rules that must not run (skipped, panicked or over budget in this analysis).
     dead: Vec<bool>,
@@ -585,6 +627,7 @@ impl<'a, 't> Walker<'a, 't> {
             items: ItemTable::new(root),
             parts_read: Cell::new(Deps::default()),
             head_read: Cell::new(None),
+            peer_read: Cell::new(None),
             heads: RefCell::new(Vec::new()),
             dead: (0..reg.len() as u16)
                 .map(|i| limits.skip.contains(&i))
@@ -691,6 +734,7 @@ impl<'a, 't> Walker<'a, 't> {
         self.item_memo_used.set(false);
         self.parts_read.set(Deps::default());
         self.head_read.set(None);
+        self.peer_read.set(None);
         FILE_READ.with(|f| f.set(false));
         let before = sink.findings.len();
         let mut cx = Ctx {
@@ -706,8 +750,10 @@ impl<'a, 't> Walker<'a, 't> {
             item_memo: &self.item_memo,
             item_memo_used: &self.item_memo_used,
             items: &self.items,
+            item_nodes: self.items.nodes(),
             parts_read: &self.parts_read,
             head_read: &self.head_read,
+            peer_read: &self.peer_read,
             heads: &self.heads,
             tracked: sink.track,
         };
@@ -718,7 +764,10 @@ impl<'a, 't> Walker<'a, 't> {
         sink.item_memo_used |= self.item_memo_used.get();
         let deps = self.parts_read.get();
         let head = self.head_read.get();
-        if sink.track && (self.touched.get() || !deps.is_empty() || head.is_some()) {
+        let peer = self.peer_read.get();
+        if sink.track
+            && (self.touched.get() || !deps.is_empty() || head.is_some() || peer.is_some())
+        {
             let file = self.touched.get() || deps.overflow;
             let findings = if file || sink.findings.len() == before {
                 Vec::new()
@@ -734,6 +783,7 @@ impl<'a, 't> Walker<'a, 't> {
                 file,
                 deps: if file { Deps::default() } else { deps },
                 head: head.filter(|_| !file),
+                peer: peer.filter(|_| !file),
                 findings,
                 item_memo: self.item_memo_used.get(),
             });

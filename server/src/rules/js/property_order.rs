@@ -232,13 +232,10 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     if first_order == order {
         return;
     }
-    // The first literal itself: in this item, or in an earlier one, whose text is read (and the
-    // message names its line, which edits elsewhere move).
-    let item = cx.item();
-    let home = if item_start == item.start_byte() {
-        item
-    } else {
-        cx.root()
+    // The first literal itself, in this item or an earlier one: the check reads its keys and
+    // names its line, so it depends on that item and the line it starts on.
+    let Some(home) = cx.item_at(at).filter(|h| h.start_byte() == item_start) else {
+        return;
     };
     let first = home
         .descendant_for_byte_range(at, at)
@@ -267,8 +264,6 @@ fn literal_order(lit: Node, cx: &mut Ctx) {
     if first_keys.iter().zip(&keys).all(|((a, _), (b, _))| a == b) {
         return;
     }
-    // The message names the first literal's line, which edits above it move.
-    let _ = cx.file_src();
     // The tree counts rows: scanning the text from the start per finding was quadratic.
     let line = first.start_position().row + 1;
     let order: Vec<&str> = first_keys.iter().map(|(k, _)| *k).collect();
