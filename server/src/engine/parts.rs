@@ -59,10 +59,18 @@ impl<T> Parts<T> {
         self.items.iter().map(|(r, p)| (r.clone(), &**p))
     }
 
-    /// Parts made by hand, for the unit tests of derived values.
+    /// Every top-level item's part computed from the tree under `root`, for unit tests.
     #[cfg(test)]
-    pub(crate) fn from_items(items: Vec<(Range<usize>, Rc<T>)>) -> Self {
-        Self { items }
+    pub(crate) fn computed(root: Node<'_>, src: &str) -> Rc<Self>
+    where
+        T: ItemPart,
+    {
+        let mut c = root.walk();
+        let items = root
+            .named_children(&mut c)
+            .map(|item| (item.byte_range(), Rc::new(T::compute(item, src))))
+            .collect();
+        Rc::new(Self { items })
     }
 
     /// The part of the `i`-th item, in file order.

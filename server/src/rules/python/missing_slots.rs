@@ -791,11 +791,9 @@ fn slots_edit(body: Node, src: &str, listed: &str) -> Option<Edit> {
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
-
-    use super::{ClassParts, Classes};
+    use super::Classes;
     use crate::document::{parse_str, DEFAULT_PARSE_BUDGET};
-    use crate::engine::{ItemPart, Parts};
+    use crate::engine::Parts;
     use crate::language::Lang;
     use crate::rules::test_support::check;
 
@@ -804,12 +802,7 @@ mod tests {
         let src = "class A:\n    __slots__ = ()\nclass B(A): pass\nif x:\n    class C(A, B):\n        class A: pass\nclass D(object): pass\nclass E(D, D): pass\n";
         let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
         let root = tree.root_node();
-        let mut c = root.walk();
-        let parts: Vec<_> = root
-            .named_children(&mut c)
-            .map(|item| (item.byte_range(), Rc::new(ClassParts::compute(item, src))))
-            .collect();
-        let classes = Classes::build(&Rc::new(Parts::from_items(parts)));
+        let classes = Classes::build(&Parts::computed(root, src));
         // `A` is defined twice (one nested in `C`): which one a base means is unknown.
         assert!(classes.by_name("A").is_none());
         assert_eq!(classes.by_name("B").map(|c| c.bases.len()), Some(1));

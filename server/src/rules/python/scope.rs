@@ -798,11 +798,7 @@ mod tests {
         assert_eq!(binds().find(|b| &*b.name == "x").unwrap().import, None);
 
         // The index over the parts gives every name's bindings, in source order across items.
-        let shared: Vec<_> = root
-            .named_children(&mut c)
-            .map(|item| (item.byte_range(), Rc::new(ModuleBinds::compute(item, src))))
-            .collect();
-        let names = ModuleNames::build(&Rc::new(Parts::from_items(shared)));
+        let names = ModuleNames::build(&Parts::computed(root, src));
         for n in ["os", "x", "f", "C", "l", "a", "y", "nothing", ""] {
             let got: Vec<&str> = names.bindings(n).map(|b| b.kind).collect();
             let want: Vec<&str> = binds().filter(|b| &*b.name == n).map(|b| b.kind).collect();
@@ -816,12 +812,7 @@ mod tests {
         let src = "x = 1\nimport os as x\ndef x(): pass\nclass D: pass\n";
         let tree = parse_str(Lang::Python, src, DEFAULT_PARSE_BUDGET).unwrap();
         let root = tree.root_node();
-        let mut c = root.walk();
-        let parts: Vec<_> = root
-            .named_children(&mut c)
-            .map(|item| (item.byte_range(), Rc::new(ModuleBinds::compute(item, src))))
-            .collect();
-        let names = ModuleNames::build(&Rc::new(Parts::from_items(parts)));
+        let names = ModuleNames::build(&Parts::computed(root, src));
         let kinds: Vec<&str> = names.bindings("x").map(|b| b.kind).collect();
         assert_eq!(
             kinds,
