@@ -549,16 +549,20 @@ fn engine(args: &[String]) {
             rules.push(t1.elapsed().as_secs_f64() * 1e3);
             #[cfg(feature = "count-allocs")]
             allocs.push(heap_audit::alloc_count::counts().0 - a0);
+            let st = state.as_ref().map(|s| s.stats());
             if per_edit {
                 let line = text[..at].matches('\n').count() + 1;
                 eprintln!(
-                    "edit {} line {line} {}: {:?} allocs",
+                    "edit {} line {line} {}: {:?} allocs, {:.3} ms, {} items walked, {} checks re-run",
                     n % places.len(),
                     if insert { "insert" } else { "delete" },
-                    allocs.last()
+                    allocs.last(),
+                    rules.last().copied().unwrap_or(0.0),
+                    st.map_or(0, |s| s.walked),
+                    st.map_or(0, |s| s.calls_rerun),
                 );
             }
-            if let Some(st) = state.as_ref().map(|s| s.stats()) {
+            if let Some(st) = st {
                 walked += st.walked;
                 reused += st.reused;
                 calls += st.calls_rerun;

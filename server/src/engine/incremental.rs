@@ -26,6 +26,7 @@
 //! After the walk, the shared post-processing (syntax-error overlap, suppressions, levels,
 //! order) runs on all findings, exactly as in [`super::analyze_full`].
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -493,8 +494,9 @@ struct Cutoff {
     old_parts: Vec<PartSlots>,
     /// The answers so far, per part type.
     known: Vec<(std::any::TypeId, bool)>,
-    /// The answers so far, per part type and key hash.
-    known_keyed: Vec<(std::any::TypeId, u64, bool)>,
+    /// The answers so far, per part type and key hash (a check may depend on many keys, one
+    /// per name it asked about, so a file has hundreds of them: looked up by hash, not by scan).
+    known_keyed: HashMap<(std::any::TypeId, u64), bool>,
 }
 
 impl Cutoff {
@@ -517,7 +519,7 @@ impl Cutoff {
             hunks,
             old_parts,
             known: Vec::new(),
-            known_keyed: Vec::new(),
+            known_keyed: HashMap::new(),
         }
     }
 
@@ -560,25 +562,23 @@ impl Cutoff {
     /// previous analysis: the parts are unchanged, or no part in the replaced stretches (old or
     /// new) yields the key. Clean items carry their parts over, so only those can differ.
     fn unchanged_for(&mut self, dep: KeyDep, table: &ItemTable<'_>, src: &str) -> bool {
+        // Unchanged parts answer for every key at once (the common case: an edit inside a body).
+        if self.unchanged(dep.key, table, src) {
+            return true;
+        }
         let (id, hash) = (dep.key.id, dep.hash);
-        if let Some(&(.., answer)) = self
-            .known_keyed
-            .iter()
-            .find(|(i, h, _)| *i == id && *h == hash)
-        {
+        if let Some(&answer) = self.known_keyed.get(&(id, hash)) {
             return answer;
         }
-        let answer = self.unchanged(dep.key, table, src)
-            || self.hunks.iter().all(|(old, new)| {
-                old.clone().all(|j| {
-                    self.old_part(j, id)
-                        .is_some_and(|before| !(dep.yields)(&**before, hash))
-                }) && new.clone().all(|i| {
-                    new_part(table, i, dep.key, src)
-                        .is_some_and(|after| !(dep.yields)(&*after, hash))
-                })
-            });
-        self.known_keyed.push((id, hash, answer));
+        let answer = self.hunks.iter().all(|(old, new)| {
+            old.clone().all(|j| {
+                self.old_part(j, id)
+                    .is_some_and(|before| !(dep.yields)(&**before, hash))
+            }) && new.clone().all(|i| {
+                new_part(table, i, dep.key, src).is_some_and(|after| !(dep.yields)(&*after, hash))
+            })
+        });
+        self.known_keyed.insert((id, hash), answer);
         answer
     }
 }
