@@ -205,3 +205,34 @@ fn python_a_def_that_takes_the_module_name_reruns_the_import_fix() {
     let st = type_after(Lang::Python, &text, "def mat", "h");
     assert!(st.calls_rerun >= 1, "{st:?}");
 }
+
+const JS_DELETE: &str = r#"
+function drop(o) {
+  delete o.cache;
+}
+
+function other(x) {
+  return x + 1;
+}
+
+function later(o) {
+  return o.size;
+}
+"#;
+
+#[test]
+fn javascript_a_delete_reruns_only_when_an_item_that_names_its_object_changes() {
+    // `other` never names `o`: the delete's check keeps its finding.
+    let st = type_after(Lang::JavaScript, JS_DELETE, "return x", " * 2");
+    assert_eq!(st.calls_rerun, 0, "{st:?}");
+    assert!(st.calls_kept >= 1, "{st:?}");
+    // `later` names `o`, and now enumerates its keys: the check runs again (and, as
+    // `type_after` checks, drops the finding as a full analysis does).
+    let st = type_after(
+        Lang::JavaScript,
+        JS_DELETE,
+        "function later(o) {",
+        " Object.keys(o);",
+    );
+    assert_eq!(st.calls_rerun, 1, "{st:?}");
+}

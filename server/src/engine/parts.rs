@@ -37,6 +37,13 @@ pub trait KeyedPart: ItemPart {
     fn mentions(&self, key: &str) -> bool;
     /// Every key the part mentions, for deciding whether an edit may change an answer.
     fn for_each_key(&self, f: &mut dyn FnMut(&str));
+    /// Whether the part may mention a key whose [`key_hash`] is `hash` (true for every key that
+    /// `for_each_key` yields): a part that keeps its keys sorted by hash answers by search.
+    fn may_mention(&self, hash: u64) -> bool {
+        let mut found = false;
+        self.for_each_key(&mut |k| found |= key_hash(k) == hash);
+        found
+    }
 }
 
 /// The hash a keyed dependency keeps of its key (FNV-1a): equal keys have equal hashes, so a
@@ -149,12 +156,9 @@ pub(crate) struct KeyDep {
 impl KeyDep {
     pub fn of<T: KeyedPart>(key: &str) -> Self {
         fn yields<T: KeyedPart>(part: &dyn AnyPart, hash: u64) -> bool {
-            let Some(p) = part.as_any().downcast_ref::<T>() else {
-                return true;
-            };
-            let mut found = false;
-            p.for_each_key(&mut |k| found |= key_hash(k) == hash);
-            found
+            part.as_any()
+                .downcast_ref::<T>()
+                .is_none_or(|p| p.may_mention(hash))
         }
         Self {
             key: PartKey::of::<T>(),

@@ -3,10 +3,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::rc::Rc;
 
 use tree_sitter::Node;
 
+use crate::engine::parts::{key_hash, ItemPart, KeyedPart};
 use crate::engine::{Ctx, Edit, Fix};
 use crate::rules::js::syntax::{is_index_key, is_optional_member, unparen};
 use crate::rules::{DefaultSeverity, FixAvailability, Rule, RuleMeta};
@@ -58,15 +60,15 @@ fn exempt_object(object: Node, src: &str) -> bool {
 
 /// Whether the file indexes `object` (the same expression text) with a computed, non-literal
 /// key somewhere (`obj[key]`): then it is a map, and deleting its entries is what maps do.
-fn indexed_dynamically(object: &str, at: &[usize], src: &str) -> bool {
-    let bytes = src.as_bytes();
+fn indexed_dynamically(object: &str, sites: &[Site], src: &str) -> bool {
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
-    at.iter().any(|&at| {
+    sites.iter().any(|s| {
+        let (text, at) = s.view(src);
         let end = at + object.len();
-        if at > 0 && ident(bytes[at - 1]) {
+        if at > 0 && ident(text.as_bytes()[at - 1]) {
             return false;
         }
-        let rest = src[end..].trim_start_matches([' ', '\t']);
+        let rest = text[end..].trim_start_matches([' ', '\t']);
         let Some(after) = rest.strip_prefix('[') else {
             return false;
         };
@@ -79,19 +81,20 @@ fn indexed_dynamically(object: &str, at: &[usize], src: &str) -> bool {
 /// `Object.keys(obj)`, `hasOwnProperty` — or, for a nested container (`a.defines`), adds keys
 /// to it (`a.defines.X = …`). Then the object is a dictionary whose keys mean something, and
 /// removing a key is the point: assigning `undefined` would change behaviour.
-fn keys_matter(object: &str, at: &[usize], src: &str) -> bool {
-    let bytes = src.as_bytes();
+fn keys_matter(object: &str, sites: &[Site], src: &str) -> bool {
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
     let nested = object.contains('.');
-    for &at in at {
+    for s in sites {
+        let (text, at) = s.view(src);
+        let bytes = text.as_bytes();
         let end = at + object.len();
         if (at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.'))
             || bytes.get(end).is_some_and(|b| ident(*b))
         {
             continue;
         }
-        let before = src[..at].trim_end();
-        let after = &src[end..];
+        let before = text[..at].trim_end();
+        let after = &text[end..];
         // The object itself, not a longer expression starting with it (`obj.list`, `obj[i]`).
         let whole = !after.trim_start().starts_with(['.', '[', '(']);
         if whole && (before.ends_with(" in") || before.ends_with("\tin") || before.ends_with(")in"))
@@ -183,9 +186,10 @@ fn passed_to_constructor(delete: Node, object: &str, src: &str) -> bool {
 /// Whether the file stores a function under the key (`material.onBeforeCompile = function …`):
 /// an own method that shadows one on the prototype, which only `delete` restores (assigning
 /// `undefined` would leave callers calling `undefined`).
-fn function_override(object: &str, key: &str, at: &[usize], src: &str) -> bool {
-    at.iter().any(|&at| {
-        let Some(rest) = src[at + object.len()..]
+fn function_override(object: &str, key: &str, sites: &[Site], src: &str) -> bool {
+    sites.iter().any(|s| {
+        let (text, at) = s.view(src);
+        let Some(rest) = text[at + object.len()..]
             .strip_prefix('.')
             .and_then(|r| r.strip_prefix(key))
         else {
@@ -210,9 +214,10 @@ fn function_override(object: &str, key: &str, at: &[usize], src: &str) -> bool {
 /// Whether the key is managed with property descriptors (`Object.defineProperty(obj, 'key', …)`
 /// or a helper of that shape): deleting the own property then restores what it shadowed,
 /// which an assignment cannot do.
-fn descriptor_managed(object: &str, key: &str, at: &[usize], src: &str) -> bool {
-    at.iter().any(|&at| {
-        let Some(rest) = src[at + object.len()..].strip_prefix(',') else {
+fn descriptor_managed(object: &str, key: &str, sites: &[Site], src: &str) -> bool {
+    sites.iter().any(|s| {
+        let (text, at) = s.view(src);
+        let Some(rest) = text[at + object.len()..].strip_prefix(',') else {
             return false;
         };
         let rest = rest.strip_prefix(' ').unwrap_or(rest);
@@ -224,37 +229,174 @@ fn descriptor_managed(object: &str, key: &str, at: &[usize], src: &str) -> bool 
     })
 }
 
-/// Where an object expression's text occurs in the file (every start, overlapping matches
-/// included), and whether the file uses it as a dictionary. Each distinct object text is
-/// searched for once per analysis, however many keys are deleted from it; the checks above
-/// then look at what follows each occurrence.
+/// A byte of an identifier-like run (`[A-Za-z0-9_$]`): where an object's text can start and end.
+fn run_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// The leading run of `object` (`this` of `this.opts`, `o` of `o.a`): every occurrence that
+/// the checks above look at has it as a whole run of its item's text.
+fn leading_run(object: &str) -> &str {
+    &object[..object.bytes().take_while(|b| run_byte(*b)).count()]
+}
+
+/// The distinct identifier-like runs of one top-level item's text, for the keyed dependency
+/// "the items that may hold an occurrence of this object": an edit to an item that holds the
+/// object's leading run neither before nor after cannot change what the checks above find.
+#[derive(PartialEq)]
+struct Runs {
+    /// The runs' hashes ([`key_hash`]), sorted, parallel to `text`'s lines.
+    hashes: Box<[u64]>,
+    /// The runs, one per line, sorted by hash then text.
+    text: Box<str>,
+}
+
+impl ItemPart for Runs {
+    fn compute(item: Node<'_>, src: &str) -> Self {
+        let bytes = src.get(item.byte_range()).unwrap_or("").as_bytes();
+        let mut runs: Vec<(u64, &[u8])> = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !run_byte(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let len = bytes[i..].iter().take_while(|b| run_byte(**b)).count();
+            let run = &bytes[i..i + len];
+            runs.push((key_hash_bytes(run), run));
+            i += len;
+        }
+        runs.sort_unstable();
+        runs.dedup();
+        let mut text = String::with_capacity(runs.iter().map(|(_, r)| r.len() + 1).sum());
+        for (k, (_, r)) in runs.iter().enumerate() {
+            if k > 0 {
+                text.push('\n');
+            }
+            // ASCII bytes only (`run_byte`).
+            text.extend(r.iter().map(|&b| b as char));
+        }
+        Self {
+            hashes: runs.iter().map(|(h, _)| *h).collect(),
+            text: text.into(),
+        }
+    }
+}
+
+impl KeyedPart for Runs {
+    fn mentions(&self, key: &str) -> bool {
+        self.may_mention(key_hash(key)) && self.text.split('\n').any(|r| r == key)
+    }
+
+    fn for_each_key(&self, f: &mut dyn FnMut(&str)) {
+        if !self.hashes.is_empty() {
+            self.text.split('\n').for_each(f);
+        }
+    }
+
+    fn may_mention(&self, hash: u64) -> bool {
+        self.hashes.binary_search(&hash).is_ok()
+    }
+}
+
+/// [`key_hash`] of ASCII bytes.
+fn key_hash_bytes(run: &[u8]) -> u64 {
+    key_hash(std::str::from_utf8(run).unwrap_or(""))
+}
+
+/// One occurrence of an object's text: the top-level item holding it (the checks above read
+/// no text beyond it) and where it starts, both absolute.
+struct Site {
+    item: Range<usize>,
+    at: usize,
+}
+
+impl Site {
+    /// The item's text and the occurrence's offset in it.
+    fn view<'s>(&self, src: &'s str) -> (&'s str, usize) {
+        (&src[self.item.clone()], self.at - self.item.start)
+    }
+}
+
+/// Where an object expression's text occurs as an expression of its own: in the text of one
+/// top-level item, not preceded by an identifier byte and, when it ends with one, not followed
+/// by one (overlapping matches included), and whether the file uses it as a dictionary. Each
+/// distinct object text is searched for once per analysis, however many keys are deleted
+/// from it; the checks above then look at what follows each occurrence.
 struct Occurrences {
-    at: Vec<usize>,
+    sites: Vec<Site>,
     dictionary: bool,
 }
 
 #[derive(Default)]
 struct Objects(RefCell<HashMap<Box<str>, Rc<Occurrences>>>);
 
+/// Appends the occurrences of `object` in the item at `item`.
+fn find_in(
+    finder: &memchr::memmem::Finder<'_>,
+    object: &str,
+    item: Range<usize>,
+    src: &str,
+    sites: &mut Vec<Site>,
+) {
+    let Some(text) = src.get(item.clone()) else {
+        return;
+    };
+    let bytes = text.as_bytes();
+    let (Some(first), Some(&last)) = (object.chars().next(), object.as_bytes().last()) else {
+        return;
+    };
+    let mut from = 0;
+    while let Some(i) = finder.find(&bytes[from..]) {
+        let at = from + i;
+        // A match of UTF-8 text starts on a char boundary; step past its first char.
+        from = at + first.len_utf8();
+        let end = at + object.len();
+        if (at > 0 && run_byte(bytes[at - 1]))
+            || (run_byte(last) && bytes.get(end).is_some_and(|b| run_byte(*b)))
+        {
+            continue;
+        }
+        sites.push(Site {
+            item: item.clone(),
+            at: item.start + at,
+        });
+    }
+}
+
 fn occurrences(object: &str, cx: &Ctx) -> Rc<Occurrences> {
-    let memo = cx.memo(|_, _| Objects::default());
+    let run = leading_run(object);
+    // In the editor, the items that may hold the object: those whose runs include its leading
+    // run. An object that starts otherwise (`(a || b).c`) and a plain walk search every item.
+    let keyed = !cx.walks_in_order() && !run.is_empty();
+    let memo = if keyed {
+        cx.depends_on_key::<Runs>(run);
+        cx.parts_cache::<Runs, Objects>(|_| Objects::default())
+    } else {
+        cx.memo(|_, _| Objects::default())
+    };
     if let Some(known) = memo.0.borrow().get(object) {
         return known.clone();
     }
-    // The whole file: uses anywhere decide.
-    let src = cx.file_src();
-    let mut at = Vec::new();
-    if let Some(first) = object.chars().next() {
-        let finder = memchr::memmem::Finder::new(object.as_bytes());
-        let mut from = 0;
-        while let Some(i) = finder.find(&src.as_bytes()[from..]) {
-            // A match of UTF-8 text starts on a char boundary; step past its first char.
-            at.push(from + i);
-            from += i + first.len_utf8();
+    let src = cx.src();
+    let finder = memchr::memmem::Finder::new(object.as_bytes());
+    let mut sites = Vec::new();
+    if keyed {
+        let hash = key_hash(run);
+        for (item, part) in cx.parts_by_key::<Runs>().iter() {
+            if part.may_mention(hash) {
+                find_in(&finder, object, item, src, &mut sites);
+            }
+        }
+    } else {
+        let root = cx.root();
+        let mut c = root.walk();
+        for item in root.named_children(&mut c) {
+            find_in(&finder, object, item.byte_range(), src, &mut sites);
         }
     }
-    let dictionary = indexed_dynamically(object, &at, src) || keys_matter(object, &at, src);
-    let facts = Rc::new(Occurrences { at, dictionary });
+    let dictionary = indexed_dynamically(object, &sites, src) || keys_matter(object, &sites, src);
+    let facts = Rc::new(Occurrences { sites, dictionary });
     memo.0.borrow_mut().insert(object.into(), facts.clone());
     facts
 }
@@ -309,8 +451,8 @@ pub(crate) fn delete_property(node: Node, cx: &mut Ctx) {
     let found = occurrences(object_text, cx);
     if found.dictionary
         || passed_to_constructor(node, object_text, src)
-        || descriptor_managed(object_text, key, &found.at, src)
-        || function_override(object_text, key, &found.at, src)
+        || descriptor_managed(object_text, key, &found.sites, src)
+        || function_override(object_text, key, &found.sites, src)
     {
         return;
     }
@@ -400,6 +542,15 @@ mod tests {
             )
             .ids(),
             ["js/delete-property"]
+        );
+        // Another object whose name ends with this one's does not count either.
+        assert_eq!(
+            check(
+                "x.js",
+                "my_m.hook = (x) => x;\nObject.defineProperty(my_e, 'k', {});\ndelete m.hook;\ndelete e.k;\n"
+            )
+            .ids(),
+            ["js/delete-property"; 2]
         );
         // A nested object that is only read still counts.
         assert_eq!(
