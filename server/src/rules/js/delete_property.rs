@@ -61,11 +61,11 @@ fn exempt_object(object: Node, src: &str) -> bool {
 /// Whether the file indexes `object` (the same expression text) with a computed, non-literal
 /// key somewhere (`obj[key]`): then it is a map, and deleting its entries is what maps do.
 fn indexed_dynamically(object: &str, sites: &[Site], src: &str) -> bool {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
     sites.iter().any(|s| {
         let (text, at) = s.view(src);
         let end = at + object.len();
-        if at > 0 && ident(text.as_bytes()[at - 1]) {
+        // A property of something else (`x.obj[k]`); `Site`s follow no identifier byte.
+        if at > 0 && text.as_bytes()[at - 1] == b'.' {
             return false;
         }
         let rest = text[end..].trim_start_matches([' ', '\t']);
@@ -82,15 +82,13 @@ fn indexed_dynamically(object: &str, sites: &[Site], src: &str) -> bool {
 /// to it (`a.defines.X = …`). Then the object is a dictionary whose keys mean something, and
 /// removing a key is the point: assigning `undefined` would change behaviour.
 fn keys_matter(object: &str, sites: &[Site], src: &str) -> bool {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
     let nested = object.contains('.');
     for s in sites {
         let (text, at) = s.view(src);
         let bytes = text.as_bytes();
         let end = at + object.len();
-        if (at > 0 && (ident(bytes[at - 1]) || bytes[at - 1] == b'.'))
-            || bytes.get(end).is_some_and(|b| ident(*b))
-        {
+        // A property of something else; `Site`s follow no identifier byte.
+        if (at > 0 && bytes[at - 1] == b'.') || bytes.get(end).is_some_and(|b| run_byte(*b)) {
             continue;
         }
         let before = text[..at].trim_end();
@@ -121,7 +119,7 @@ fn keys_matter(object: &str, sites: &[Site], src: &str) -> bool {
         if nested {
             // `a.defines.KEY = …` (not `==`/`===`).
             if let Some(rest) = after.strip_prefix('.') {
-                let name_len = rest.bytes().take_while(|b| ident(*b)).count();
+                let name_len = rest.bytes().take_while(|b| run_byte(*b)).count();
                 let tail = rest[name_len..].trim_start();
                 if name_len > 0 && tail.starts_with('=') && !tail.starts_with("==") {
                     return true;
@@ -253,8 +251,9 @@ struct Runs {
 
 impl ItemPart for Runs {
     fn compute(item: Node<'_>, src: &str) -> Self {
-        let bytes = src.get(item.byte_range()).unwrap_or("").as_bytes();
-        let mut runs: Vec<(u64, &[u8])> = Vec::new();
+        let item_text = src.get(item.byte_range()).unwrap_or("");
+        let bytes = item_text.as_bytes();
+        let mut runs: Vec<(u64, &str)> = Vec::new();
         let mut i = 0;
         while i < bytes.len() {
             if !run_byte(bytes[i]) {
@@ -262,19 +261,21 @@ impl ItemPart for Runs {
                 continue;
             }
             let len = bytes[i..].iter().take_while(|b| run_byte(**b)).count();
-            let run = &bytes[i..i + len];
-            runs.push((key_hash_bytes(run), run));
+            // ASCII bytes (`run_byte`) on both sides: char boundaries.
+            let run = &item_text[i..i + len];
+            runs.push((key_hash(run), run));
             i += len;
         }
         runs.sort_unstable();
         runs.dedup();
-        let mut text = String::with_capacity(runs.iter().map(|(_, r)| r.len() + 1).sum());
+        // The exact length, so that the boxed text keeps the allocation.
+        let len = runs.iter().map(|(_, r)| r.len() + 1).sum::<usize>();
+        let mut text = String::with_capacity(len.saturating_sub(1));
         for (k, (_, r)) in runs.iter().enumerate() {
             if k > 0 {
                 text.push('\n');
             }
-            // ASCII bytes only (`run_byte`).
-            text.extend(r.iter().map(|&b| b as char));
+            text.push_str(r);
         }
         Self {
             hashes: runs.iter().map(|(h, _)| *h).collect(),
@@ -297,11 +298,6 @@ impl KeyedPart for Runs {
     fn may_mention(&self, hash: u64) -> bool {
         self.hashes.binary_search(&hash).is_ok()
     }
-}
-
-/// [`key_hash`] of ASCII bytes.
-fn key_hash_bytes(run: &[u8]) -> u64 {
-    key_hash(std::str::from_utf8(run).unwrap_or(""))
 }
 
 /// One occurrence of an object's text: the top-level item holding it (the checks above read
